@@ -1,0 +1,50 @@
+/*
+ * The application context handed to every request: configuration, the store,
+ * the permission matrix, the session cache and the metrics. One pd_app lives
+ * for the whole server process; there are no other globals in the server.
+ *
+ * Ownership: pd_app_init() allocates the members it creates; pd_app_free()
+ * releases them. The store is borrowed (opened and closed by the caller).
+ */
+#ifndef PD_HTTP_APP_H
+#define PD_HTTP_APP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "core/org.h"
+#include "store/store.h"
+#include "util/config.h"
+
+struct pd_metrics;
+struct pd_session_cache;
+struct pd_ratelimit;
+
+struct pd_app {
+    struct pd_config cfg;
+    pd_store *store;                 /* borrowed */
+    pthread_rwlock_t perms_lock;     /* guards perms */
+    struct pd_perm_matrix perms;     /* loaded from the store at start and after edits */
+    struct pd_session_cache *sessions;
+    struct pd_metrics *metrics;
+    struct pd_ratelimit *login_limit; /* per-address login attempts */
+    atomic_bool shutting_down;
+    FILE *access_log;                /* NULL = off */
+};
+
+/**
+ * Prepare the context: copy @p cfg, borrow @p store, load the permission
+ * matrix, open the access log.
+ * @param[out] err reason on failure (256 bytes).
+ */
+bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *store, char err[256]);
+void pd_app_free(struct pd_app *app);
+
+/** Reload the permission matrix from the store. @return false on a database error. */
+bool pd_app_reload_perms(struct pd_app *app);
+
+/** Whether @p role holds @p perm under the current matrix (thread-safe). */
+bool pd_app_role_has(struct pd_app *app, enum pd_role role, enum pd_perm perm);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * The storage interface: everything ParcelDesk keeps goes through a struct of
+ * operations with two real implementations, SQLite (sqlite/) and PostgreSQL
+ * (pg/). Nothing above this header knows which one it talks to; both pass the
+ * same contract suite (tests/store/).
+ *
+ * Connections. A pd_store is an opened database. pd_store_acquire() gives the
+ * calling thread a connection (pd_db): for SQLite the thread's own connection
+ * (one per thread, opened on first use); for PostgreSQL one from a pool sized
+ * by configuration, waiting a bounded time for a free one. A pd_db is used by
+ * one thread at a time and handed back with pd_store_release().
+ *
+ * Transactions. Application code never calls begin/commit: it passes a
+ * callback to pd_tx_run() (tx.h), which begins, runs it, commits, and retries
+ * the whole callback a bounded number of times on transient failures.
+ *
+ * Query status. Every operation returns pd_qs: negative on failure,
+ * PD_QS_NONE (0) when no row matched, PD_QS_ONE (1) or a row count otherwise.
+ * Business outcomes (a duplicate code, say) come back through out-parameters,
+ * never as failures. One `if (qs < 0)` handles every failure.
+ *
+ * Ownership. Record structs (pd_node, pd_user, …) have fixed-size text
+ * fields and are filled by value into caller-provided memory; nothing
+ * returned needs freeing. List operations call a callback once per row; the
+ * row passed to it is valid only during the call.
+ */
+#ifndef PD_STORE_STORE_H
+#define PD_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/org.h"
+
+typedef enum pd_qs {
+    PD_QS_ABORT = -3, /* the transaction callback chose to roll back (business rule) */
+    PD_QS_HARD = -2,  /* hard failure: bug, constraint we did not expect, database gone */
+    PD_QS_SOFT = -1,  /* transient: SQLITE_BUSY, serialization failure, deadlock: retry */
+    PD_QS_NONE = 0,   /* success, no row */
+    PD_QS_ONE = 1     /* success, one row (larger values: that many rows) */
+} pd_qs;
+
+typedef struct pd_store pd_store;
+typedef struct pd_db pd_db;
+struct pd_store_ops;
+
+/* ---- records ---------------------------------------------------------- */
+
+struct pd_node {
+    int64_t id;
+    char code[PD_CODE_MAX];
+    char name[PD_NAME_MAX];
+    enum pd_node_type type;
+    int64_t parent_id; /* 0 for the root */
+    char path[PD_PATH_MAX]; /* "/1/4/9/": ids from the root down to this node */
+    char region[16];        /* calendar region, "CN" by default */
+    int utc_offset_min;     /* local time of the node, 480 (UTC+8) by default */
+    bool active;
+    int64_t created_ms;
+};
+
+struct pd_user {
+    int64_t id;
+    char username[PD_USERNAME_MAX];
+    char display_name[PD_NAME_MAX];
+    char phone[32];
+    enum pd_role role;
+    int64_t node_id;
+    char node_code[PD_CODE_MAX]; /* filled on reads (join) */
+    char node_path[PD_PATH_MAX]; /* filled on reads (join) */
+    char password_hash[128];
+    bool active;
+    int failed_logins;        /* consecutive failures since the last success */
+    int64_t locked_until_ms;  /* 0 = not locked */
+    int64_t password_changed_ms;
+    int64_t created_ms;
+};
+
+struct pd_session {
+    int64_t id;
+    char token_hash[65]; /* SHA-256 hex of the token; the token itself is never stored */
+    int64_t user_id;
+    int64_t created_ms;
+    int64_t expires_ms;
+    int64_t last_seen_ms;
+    char ip[64];
+    char user_agent[256];
+};
+
+struct pd_apikey {
+    int64_t id;
+    char prefix[16];     /* public part shown in lists: "pdk_" + 8 chars */
+    char key_hash[65];   /* SHA-256 hex of the whole key */
+    char name[PD_NAME_MAX];
+    enum pd_role role;
+    int64_t node_id;
+    char node_code[PD_CODE_MAX]; /* filled on reads */
+    char node_path[PD_PATH_MAX]; /* filled on reads */
+    int64_t created_by;  /* user id */
+    int64_t created_ms;
+    int64_t revoked_ms;  /* 0 = active */
+    int64_t last_used_ms;
+};
+
+enum pd_actor_kind { PD_ACTOR_SYSTEM, PD_ACTOR_USER, PD_ACTOR_APIKEY, PD_ACTOR_PUBLIC };
+
+struct pd_audit {
+    int64_t id;
+    int64_t at_ms;
+    enum pd_actor_kind actor_kind;
+    int64_t actor_id;            /* user or key id; 0 for system/public */
+    char actor_name[PD_NAME_MAX];
+    char action[64];             /* "user.create", "user.read_personal", … */
+    char object_type[32];        /* "user", "node", "waybill", … */
+    char object_id[64];
+    int64_t node_id;             /* node the record belongs to (0 if none) */
+    char ip[64];
+    char request_id[40];
+    const char *detail;          /* JSON text or NULL; borrowed on insert, valid during callback on read */
+};
+
+/** Filter for audit_list; zero/empty fields do not filter. */
+struct pd_audit_filter {
+    const char *node_path; /* only entries whose node is in this subtree (or node 0) */
+    int64_t actor_id;
+    const char *action;
+    const char *object_type;
+    const char *object_id;
+    int64_t from_ms, to_ms; /* [from, to) */
+    int64_t before_id;      /* keyset pagination: entries with id < before_id */
+    int limit;              /* 1..1000 */
+};
+
+struct pd_user_filter {
+    const char *node_path; /* subtree; required */
+    int role;              /* -1: any */
+    const char *q;         /* substring of username or display name, or NULL */
+    int64_t after_id;      /* keyset pagination */
+    int limit;
+};
+
+struct pd_store_stats {
+    int pool_size;   /* connections allowed (SQLite: threads seen) */
+    int in_use;      /* connections handed out now */
+    int waiting;     /* threads waiting for one (PostgreSQL) */
+    long long acquired_total;
+    long long timeouts_total;
+};
+
+typedef int (*pd_node_cb)(void *cls, const struct pd_node *n);
+typedef int (*pd_user_cb)(void *cls, const struct pd_user *u);
+typedef int (*pd_apikey_cb)(void *cls, const struct pd_apikey *k);
+typedef int (*pd_audit_cb)(void *cls, const struct pd_audit *a);
+typedef int (*pd_perm_cb)(void *cls, const char *role, const char *perm);
+
+/* ---- options ----------------------------------------------------------- */
+
+struct pd_store_options {
+    int pool_size;          /* PostgreSQL connections (default 8) */
+    int acquire_timeout_ms; /* wait for a pooled connection (default 5000) */
+    int busy_timeout_ms;    /* SQLite busy timeout (default 5000) */
+    long cache_kib;         /* SQLite page cache per connection in KiB (default 16384) */
+    long mmap_bytes;        /* SQLite mmap_size (default 256 MiB) */
+};
+
+/* ---- the operations ---------------------------------------------------- */
+
+/*
+ * Common to every operation: `db` is a connection acquired by the calling
+ * thread; inside pd_tx_run() the callback's db is in a transaction.
+ */
+struct pd_store_ops {
+    const char *backend; /* "sqlite" or "postgresql" */
+
+    /* connections and transactions (used by tx.c and migrate.c only) */
+    pd_db *(*acquire)(pd_store *st);
+    void (*release)(pd_store *st, pd_db *db);
+    pd_qs (*begin)(pd_db *db, bool read_only);
+    pd_qs (*commit)(pd_db *db);
+    void (*rollback)(pd_db *db);
+    pd_qs (*ping)(pd_db *db);
+    void (*stats)(pd_store *st, struct pd_store_stats *out);
+    void (*close)(pd_store *st);
+
+    /* schema (migrate.c): run a whole script; read/record the version */
+    pd_qs (*exec_script)(pd_db *db, const char *sql);
+    pd_qs (*schema_version)(pd_db *db, int *version); /* 0 when the table is missing */
+    pd_qs (*schema_version_set)(pd_db *db, int version, const char *name);
+
+    /* nodes */
+    /** Insert; fills n->id, n->path (from parent), n->created_ms. *dup when the code exists. */
+    pd_qs (*node_insert)(pd_db *db, struct pd_node *n, bool *dup);
+    pd_qs (*node_get)(pd_db *db, int64_t id, struct pd_node *out);
+    pd_qs (*node_get_by_code)(pd_db *db, const char *code, struct pd_node *out);
+    /** Nodes whose path starts with @p path_prefix, ordered by path. */
+    pd_qs (*node_list)(pd_db *db, const char *path_prefix, pd_node_cb cb, void *cls);
+    /** Update name, active, region, utc_offset_min of node n->id. */
+    pd_qs (*node_update)(pd_db *db, const struct pd_node *n);
+    /** Number of child nodes plus users of node @p id. */
+    pd_qs (*node_dependents)(pd_db *db, int64_t id, int64_t *count);
+
+    /* users */
+    /** Insert; fills u->id, created_ms. *dup when the user name exists. */
+    pd_qs (*user_insert)(pd_db *db, struct pd_user *u, bool *dup);
+    pd_qs (*user_get)(pd_db *db, int64_t id, struct pd_user *out);
+    pd_qs (*user_get_by_name)(pd_db *db, const char *username, struct pd_user *out);
+    pd_qs (*user_list)(pd_db *db, const struct pd_user_filter *f, pd_user_cb cb, void *cls);
+    /** Update display_name, phone, role, node_id, active of user u->id. */
+    pd_qs (*user_update)(pd_db *db, const struct pd_user *u);
+    pd_qs (*user_set_password)(pd_db *db, int64_t id, const char *hash, int64_t now_ms);
+    /** Record a login outcome: failed_logins and locked_until_ms. */
+    pd_qs (*user_set_login_state)(pd_db *db, int64_t id, int failed_logins,
+                                  int64_t locked_until_ms);
+
+    /* sessions */
+    pd_qs (*session_insert)(pd_db *db, struct pd_session *s);
+    /** Session by token hash joined with its user (any state; caller checks expiry/active). */
+    pd_qs (*session_get)(pd_db *db, const char *token_hash, struct pd_session *s,
+                         struct pd_user *u);
+    pd_qs (*session_touch)(pd_db *db, int64_t id, int64_t last_seen_ms, int64_t expires_ms);
+    pd_qs (*session_delete)(pd_db *db, const char *token_hash);
+    /** Delete every session of a user (password change, disable). */
+    pd_qs (*session_delete_user)(pd_db *db, int64_t user_id);
+    pd_qs (*session_purge_expired)(pd_db *db, int64_t now_ms);
+
+    /* API keys */
+    pd_qs (*apikey_insert)(pd_db *db, struct pd_apikey *k);
+    pd_qs (*apikey_get_by_hash)(pd_db *db, const char *key_hash, struct pd_apikey *out);
+    pd_qs (*apikey_get)(pd_db *db, int64_t id, struct pd_apikey *out);
+    pd_qs (*apikey_list)(pd_db *db, const char *node_path, pd_apikey_cb cb, void *cls);
+    pd_qs (*apikey_revoke)(pd_db *db, int64_t id, int64_t now_ms);
+    pd_qs (*apikey_touch)(pd_db *db, int64_t id, int64_t now_ms);
+
+    /* audit log: append-only (no update or delete operation exists) */
+    pd_qs (*audit_insert)(pd_db *db, struct pd_audit *a);
+    /** Newest first. */
+    pd_qs (*audit_list)(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb cb, void *cls);
+
+    /* permission matrix (data) */
+    pd_qs (*perm_list)(pd_db *db, pd_perm_cb cb, void *cls);
+    pd_qs (*perm_set)(pd_db *db, const char *role, const char *perm, bool granted);
+};
+
+/** Every backend connection starts with this header. */
+struct pd_db {
+    const struct pd_store_ops *ops;
+    pd_store *store;
+};
+
+/** Every backend store starts with this header. */
+struct pd_store {
+    const struct pd_store_ops *ops;
+    char url[512];
+};
+
+/**
+ * Open the database named by @p url: "sqlite:PATH" (the file is created if
+ * missing; PATH may be ":memory:" only for single-threaded tests) or
+ * "postgresql://…" / "postgres://…" (libpq syntax). Does not migrate.
+ * @param opts may be NULL for defaults.
+ * @param[out] err_msg on failure, a reason (static or into a buffer of 256).
+ * @return the store (free with pd_store_close) or NULL.
+ */
+pd_store *pd_store_open(const char *url, const struct pd_store_options *opts, char err[256]);
+
+/** Close every connection and free the store. NULL is a no-op. */
+void pd_store_close(pd_store *st);
+
+/** A connection for the calling thread; NULL when the database is unreachable. */
+pd_db *pd_store_acquire(pd_store *st);
+void pd_store_release(pd_store *st, pd_db *db);
+
+/** Backend name: "sqlite" or "postgresql". */
+const char *pd_store_backend(const pd_store *st);
+
+/** true when the database answers a trivial query now. */
+bool pd_store_ping(pd_store *st);
+
+void pd_store_stats(pd_store *st, struct pd_store_stats *out);
+
+/** The default options filled in. */
+void pd_store_options_default(struct pd_store_options *o);
+
+#endif

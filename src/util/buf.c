@@ -1,0 +1,157 @@
+/* Growable buffer; see buf.h for the ownership and out-of-memory rules. */
+#include "util/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pd_buf_init(pd_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->oom = false;
+}
+
+bool pd_buf_reserve(pd_buf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) {
+            b->oom = true;
+            return false;
+        }
+        cap *= 2;
+    }
+    char *d = realloc(b->data, cap);
+    if (!d) {
+        b->oom = true;
+        return false;
+    }
+    b->data = d;
+    b->cap = cap;
+    return true;
+}
+
+void pd_buf_append(pd_buf *b, const void *p, size_t n)
+{
+    if (!pd_buf_reserve(b, n))
+        return;
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void pd_buf_puts(pd_buf *b, const char *s)
+{
+    pd_buf_append(b, s, strlen(s));
+}
+
+void pd_buf_putc(pd_buf *b, char c)
+{
+    pd_buf_append(b, &c, 1);
+}
+
+void pd_buf_printf(pd_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !pd_buf_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void pd_buf_i64(pd_buf *b, int64_t v)
+{
+    char tmp[24];
+    char *p = tmp + sizeof(tmp);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    pd_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void pd_buf_json_str(pd_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!pd_buf_reserve(b, n + 2))
+        return;
+    pd_buf_putc(b, '"');
+    size_t run = 0; /* bytes copied verbatim in one go */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[6];
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:
+            if (c < 0x20) {
+                u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+                u[4] = hex[c >> 4]; u[5] = hex[c & 15];
+            }
+        }
+        if (!esc && c >= 0x20) {
+            run++;
+            continue;
+        }
+        pd_buf_append(b, s + i - run, run);
+        run = 0;
+        if (esc)
+            pd_buf_puts(b, esc);
+        else
+            pd_buf_append(b, u, 6);
+    }
+    pd_buf_append(b, s + n - run, run);
+    pd_buf_putc(b, '"');
+}
+
+void pd_buf_json_cstr(pd_buf *b, const char *s)
+{
+    if (!s)
+        pd_buf_puts(b, "null");
+    else
+        pd_buf_json_str(b, s, strlen(s));
+}
+
+void pd_buf_reset(pd_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+    b->oom = false;
+}
+
+void pd_buf_free(pd_buf *b)
+{
+    free(b->data);
+    pd_buf_init(b);
+}
+
+char *pd_buf_steal(pd_buf *b, size_t *len)
+{
+    char *d = b->data;
+    if (len)
+        *len = b->len;
+    pd_buf_init(b);
+    return d;
+}

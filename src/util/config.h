@@ -1,0 +1,69 @@
+/*
+ * Configuration: built-in defaults, then an INI file, then environment
+ * variables (PD_*), then command-line flags — each later source overrides
+ * the earlier ones. Every key has one name used in all three places:
+ * INI `[section] key` ↔ environment PD_SECTION_KEY ↔ flag --section-key,
+ * with two short flags fixed by the contract: --db (database.url) and
+ * --listen (server.listen).
+ *
+ * Ownership: pd_config is a plain value; strings are fixed-size arrays.
+ */
+#ifndef PD_UTIL_CONFIG_H
+#define PD_UTIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct pd_config {
+    /* [server] */
+    char listen[128];          /* HOST:PORT, default 127.0.0.1:8080 */
+    int threads;               /* worker threads, default 2×cores */
+    int max_connections;       /* default 1024 */
+    int connection_timeout_s;  /* idle keep-alive timeout, default 30 */
+    long max_body_bytes;       /* default 1 MiB */
+    int max_url_bytes;         /* default 2048 */
+    long max_header_bytes;     /* per-connection memory for headers, default 32 KiB */
+    char web_root[512];        /* console and public pages, default "web" */
+    char vendor_root[512];     /* npm packages served under /vendor/, default "node_modules" */
+    char access_log[512];      /* "-" stderr (default), "off", or a file path */
+    bool trust_proxy;          /* take the client address from X-Forwarded-For */
+    bool cookie_secure;        /* mark the session cookie Secure (behind TLS) */
+    bool migrate_on_start;     /* serve runs migrations first */
+    /* [database] */
+    char db_url[512];          /* default sqlite:var/parceldesk.db */
+    int pool_size;             /* PostgreSQL pool, default 8 */
+    int busy_timeout_ms;       /* SQLite, default 5000 */
+    long cache_kib;            /* SQLite page cache per connection, default 16384 */
+    /* [auth] */
+    int session_ttl_s;         /* idle session lifetime, default 8 h */
+    int login_max_failures;    /* lock after this many consecutive failures, default 5 */
+    int lockout_s;             /* lock duration, default 15 min */
+    /* [log] */
+    char log_level[16];        /* debug|info|warn|error */
+};
+
+/** Fill the defaults. */
+void pd_config_defaults(struct pd_config *c);
+
+/**
+ * Apply an INI file. Unknown sections or keys and bad values are errors
+ * (a typo in a config file must not be silently ignored).
+ * @param[out] err "FILE:LINE: reason" on failure (256 bytes).
+ */
+bool pd_config_load_file(struct pd_config *c, const char *path, char err[256]);
+
+/** Apply PD_* environment variables. @param[out] err on a bad value. */
+bool pd_config_load_env(struct pd_config *c, char err[256]);
+
+/**
+ * Set one key by its INI name ("server.listen") or flag name
+ * ("server-listen", "db", "listen").
+ * @return false with err set when the key is unknown or the value invalid.
+ */
+bool pd_config_set(struct pd_config *c, const char *key, const char *value, char err[256]);
+
+/** Write the effective configuration as INI (for `parceldesk config show`). */
+void pd_config_dump(const struct pd_config *c, FILE *out);
+
+#endif
