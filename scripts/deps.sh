@@ -12,7 +12,7 @@ PKGS=(
     libcmocka-dev
     postgresql postgresql-contrib
     nginx-light wrk
-    chromium nodejs npm
+    chromium fonts-noto-cjk nodejs npm
 )
 
 missing=()

@@ -36,7 +36,7 @@ enum pd_perm {
 /* Sizes of the text fields of organisation records, in bytes incl. NUL. */
 #define PD_CODE_MAX     33  /* node codes: A-Z 0-9 '-', 2..32 */
 #define PD_USERNAME_MAX 65  /* a-z 0-9 . _ -, 2..64 */
-#define PD_NAME_MAX     256 /* display names: up to 64 characters of UTF-8 */
+#define PD_NAME_MAX     260 /* display names: up to 64 characters of UTF-8 (4 bytes each) */
 #define PD_PATH_MAX     256 /* materialised path "/1/4/9/" */
 
 const char *pd_node_type_name(enum pd_node_type t);

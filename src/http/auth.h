@@ -37,6 +37,8 @@ struct pd_session_cache *pd_session_cache_new(int ttl_ms);
 void pd_session_cache_free(struct pd_session_cache *c);
 /** Forget every cached session of @p user_id (0: forget everything). */
 void pd_session_cache_evict_user(struct pd_session_cache *c, int64_t user_id);
+/** Forget every cached use of API key @p key_id. */
+void pd_session_cache_evict_key(struct pd_session_cache *c, int64_t key_id);
 /** Forget one cached token by its hash. */
 void pd_session_cache_evict_token(struct pd_session_cache *c, const char *token_hash);
 

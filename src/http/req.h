@@ -47,6 +47,11 @@ struct pd_principal {
     int64_t node_id;
     char node_code[PD_CODE_MAX];
     char node_path[PD_PATH_MAX];
+    char node_name[PD_NAME_MAX];
+    enum pd_node_type node_type;
+    char phone[32];                  /* users only */
+    int64_t created_ms;
+    char token_hash[65];             /* SHA-256 hex of the credential used */
     bool via_cookie;                 /* authenticated by the console cookie */
 };
 

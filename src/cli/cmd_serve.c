@@ -1,0 +1,89 @@
+/*
+ * `parceldesk serve`: open the store (migrating first when configured),
+ * start the HTTP server, print the address it listens on, and wait for
+ * SIGTERM or SIGINT to stop gracefully. Signals are blocked before any
+ * thread starts so that only this thread receives them, in sigwait().
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "http/api/api.h"
+#include "http/app.h"
+#include "http/server.h"
+#include "store/migrate.h"
+#include "util/log.h"
+
+#define GRACE_MS 10000
+
+int pd_cmd_serve(int argc, char **argv)
+{
+    struct pd_cli c;
+    int rc = pd_cli_parse(&c, "serve", argc, argv, NULL, NULL);
+    if (rc)
+        return rc;
+    if (c.npos) {
+        fprintf(stderr, "parceldesk serve: unexpected argument \"%s\"\n", c.pos[0]);
+        return PD_EXIT_USAGE;
+    }
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (c.cfg.migrate_on_start) {
+        pd_store *st = pd_cli_open_store(&c);
+        if (!st)
+            return PD_EXIT_FAIL;
+        char err[256];
+        int from, to;
+        bool ok = pd_store_migrate(st, &from, &to, err);
+        pd_store_close(st);
+        if (!ok) {
+            fprintf(stderr, "parceldesk serve: migration failed: %s\n", err);
+            return PD_EXIT_FAIL;
+        }
+        if (from != to)
+            pd_info("migrated schema from version %d to %d", from, to);
+    }
+    pd_store *st = pd_cli_open_migrated(&c);
+    if (!st)
+        return PD_EXIT_FAIL;
+
+    static struct pd_app app; /* large (caches); lives as long as the server */
+    char err[256];
+    if (!pd_app_init(&app, &c.cfg, st, err)) {
+        fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_store_close(st);
+        return PD_EXIT_FAIL;
+    }
+    struct pd_server *srv = pd_server_start(&app, pd_api_routes, pd_api_nroutes, err);
+    if (!srv) {
+        fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_app_free(&app);
+        pd_store_close(st);
+        return PD_EXIT_FAIL;
+    }
+    char host[128];
+    snprintf(host, sizeof host, "%s", c.cfg.listen);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    printf("listening on http://%s:%u\n", host, (unsigned)pd_server_port(srv));
+    fflush(stdout);
+    pd_info("parceldesk %s serving %s database on %s:%u with %d threads", PD_VERSION,
+            pd_store_backend(st), host, (unsigned)pd_server_port(srv), c.cfg.threads);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    pd_info("received %s, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    pd_server_stop(srv, GRACE_MS);
+    pd_app_free(&app);
+    pd_store_close(st);
+    pd_info("stopped");
+    return PD_EXIT_OK;
+}

@@ -1,0 +1,66 @@
+/*
+ * `parceldesk`: one binary for the server, the administration commands and
+ * the operators' tools. This file only dispatches on the command word.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/crypto.h"
+
+static const char usage[] =
+    "usage: parceldesk COMMAND [options]\n"
+    "\n"
+    "  serve      [--db URL] [--listen HOST:PORT] [--config FILE]   run the HTTP server\n"
+    "  migrate    --db URL                                 bring the schema up to date\n"
+    "  seed-demo  --db URL [--password P]                  demo network and one user per role\n"
+    "  user add   --db URL --username U --role ROLE --node CODE [--display-name N] [--phone P]\n"
+    "                                                      (password on stdin)\n"
+    "  node add   --db URL --code C --name N --type T [--parent CODE]\n"
+    "  node list  --db URL\n"
+    "  backup     --db sqlite:PATH --out FILE              online backup of a SQLite database\n"
+    "  config     show [--config FILE] [flags]             print the effective configuration\n"
+    "  version\n"
+    "\n"
+    "URL is sqlite:PATH or postgresql://... (libpq). Every setting of the configuration\n"
+    "file can also be given as PD_SECTION_KEY in the environment or --section-key here;\n"
+    "see docs/operations.md.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return PD_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return PD_EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        puts("parceldesk " PD_VERSION);
+        return PD_EXIT_OK;
+    }
+    if (!pd_crypto_init()) {
+        fputs("parceldesk: cannot initialise libsodium\n", stderr);
+        return PD_EXIT_FAIL;
+    }
+    int rest = argc - 2;
+    char **rv = argv + 2;
+    if (!strcmp(cmd, "serve"))
+        return pd_cmd_serve(rest, rv);
+    if (!strcmp(cmd, "migrate"))
+        return pd_cmd_migrate(rest, rv);
+    if (!strcmp(cmd, "seed-demo"))
+        return pd_cmd_seed_demo(rest, rv);
+    if (!strcmp(cmd, "user"))
+        return pd_cmd_user(rest, rv);
+    if (!strcmp(cmd, "node"))
+        return pd_cmd_node(rest, rv);
+    if (!strcmp(cmd, "backup"))
+        return pd_cmd_backup(rest, rv);
+    if (!strcmp(cmd, "config"))
+        return pd_cmd_config(rest, rv);
+    fprintf(stderr, "parceldesk: unknown command \"%s\"\n\n%s", cmd, usage);
+    return PD_EXIT_USAGE;
+}

@@ -1,0 +1,42 @@
+/*
+ * The route table: every endpoint of the API in one place, with the
+ * permission it needs. Permissions are checked by the server before the
+ * handler runs (router.h); network scope is checked by the handler.
+ */
+#include "http/api/api.h"
+#include "http/api/system.h"
+
+#define P(x) PD_PERM_##x
+
+const struct pd_route pd_api_routes[] = {
+    {PD_GET, "/healthz", PD_ROUTE_PUBLIC, 0, pd_api_healthz},
+    {PD_GET, "/metrics", PD_ROUTE_PUBLIC, 0, pd_api_metrics},
+
+    {PD_POST, "/api/v1/auth/login", PD_ROUTE_PUBLIC, PD_ROUTE_JSON, pd_api_auth_login},
+    {PD_POST, "/api/v1/auth/logout", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY, pd_api_auth_logout},
+    {PD_POST, "/api/v1/auth/password", PD_ROUTE_AUTH, PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_auth_password},
+    {PD_GET, "/api/v1/me", PD_ROUTE_AUTH, 0, pd_api_me},
+
+    {PD_GET, "/api/v1/nodes", P(NODES_READ), 0, pd_api_nodes_list},
+    {PD_POST, "/api/v1/nodes", P(NODES_MANAGE), PD_ROUTE_JSON, pd_api_nodes_create},
+    {PD_GET, "/api/v1/nodes/{code}", P(NODES_READ), 0, pd_api_nodes_get},
+    {PD_PATCH, "/api/v1/nodes/{code}", P(NODES_MANAGE), PD_ROUTE_JSON, pd_api_nodes_update},
+
+    {PD_GET, "/api/v1/users", P(USERS_READ), 0, pd_api_users_list},
+    {PD_POST, "/api/v1/users", P(USERS_MANAGE), PD_ROUTE_JSON, pd_api_users_create},
+    {PD_GET, "/api/v1/users/{id}", P(USERS_READ), 0, pd_api_users_get},
+    {PD_PATCH, "/api/v1/users/{id}", P(USERS_MANAGE), PD_ROUTE_JSON, pd_api_users_update},
+
+    {PD_GET, "/api/v1/apikeys", P(APIKEYS_MANAGE), 0, pd_api_apikeys_list},
+    {PD_POST, "/api/v1/apikeys", P(APIKEYS_MANAGE), PD_ROUTE_JSON, pd_api_apikeys_create},
+    {PD_DELETE, "/api/v1/apikeys/{id}", P(APIKEYS_MANAGE), 0, pd_api_apikeys_revoke},
+
+    {PD_GET, "/api/v1/audit", P(AUDIT_READ), 0, pd_api_audit_list},
+
+    {PD_GET, "/api/v1/permissions", P(USERS_READ), 0, pd_api_permissions_get},
+    {PD_PUT, "/api/v1/permissions/{role}", P(PERMISSIONS_MANAGE), PD_ROUTE_JSON,
+     pd_api_permissions_put},
+};
+
+const size_t pd_api_nroutes = sizeof(pd_api_routes) / sizeof(pd_api_routes[0]);

@@ -1,0 +1,108 @@
+/*
+ * The application context: configuration, store, permission matrix, caches,
+ * metrics and the access log. The permission matrix is data in the store
+ * (table role_permissions); it is loaded into bit masks at start-up and
+ * after every edit, so the per-request check is one shift and mask.
+ */
+#include "http/app.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/auth.h"
+#include "http/metrics.h"
+#include "http/ratelimit.h"
+#include "store/tx.h"
+#include "util/log.h"
+
+#define SESSION_CACHE_TTL_MS 5000
+#define LOGIN_ATTEMPTS_PER_MIN 30
+
+static int on_perm_row(void *cls, const char *role, const char *perm)
+{
+    struct pd_perm_matrix *m = cls;
+    enum pd_role r;
+    enum pd_perm p;
+    if (!pd_role_parse(role, &r) || !pd_perm_parse(perm, &p)) {
+        pd_warn("role_permissions: ignoring unknown pair (%s, %s)", role, perm);
+        return 0;
+    }
+    m->bits[r] |= (uint64_t)1 << p;
+    return 0;
+}
+
+static pd_qs load_perms(pd_db *db, void *cls)
+{
+    struct pd_perm_matrix *m = cls;
+    memset(m, 0, sizeof *m);
+    return db->ops->perm_list(db, on_perm_row, m);
+}
+
+bool pd_app_reload_perms(struct pd_app *app)
+{
+    struct pd_perm_matrix m;
+    if (pd_tx_run(app->store, "load permissions", true, load_perms, &m) < 0)
+        return false;
+    pthread_rwlock_wrlock(&app->perms_lock);
+    app->perms = m;
+    pthread_rwlock_unlock(&app->perms_lock);
+    return true;
+}
+
+bool pd_app_role_has(struct pd_app *app, enum pd_role role, enum pd_perm perm)
+{
+    if ((unsigned)role >= PD_ROLE__COUNT || (unsigned)perm >= PD_PERM__COUNT)
+        return false;
+    pthread_rwlock_rdlock(&app->perms_lock);
+    bool ok = pd_perm_has(&app->perms, role, perm);
+    pthread_rwlock_unlock(&app->perms_lock);
+    return ok;
+}
+
+bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *store, char err[256])
+{
+    memset(app, 0, sizeof *app);
+    app->cfg = *cfg;
+    app->store = store;
+    atomic_init(&app->shutting_down, false);
+    pthread_rwlock_init(&app->perms_lock, NULL);
+    app->sessions = pd_session_cache_new(SESSION_CACHE_TTL_MS);
+    app->metrics = pd_metrics_new();
+    app->login_limit = pd_ratelimit_new(LOGIN_ATTEMPTS_PER_MIN, 60000, 65536);
+    if (!app->sessions || !app->metrics || !app->login_limit) {
+        snprintf(err, 256, "out of memory");
+        pd_app_free(app);
+        return false;
+    }
+    if (!strcmp(cfg->access_log, "-")) {
+        app->access_log = stderr;
+    } else if (strcmp(cfg->access_log, "off") != 0) {
+        app->access_log = fopen(cfg->access_log, "a");
+        if (!app->access_log) {
+            snprintf(err, 256, "access log %.200s: %s", cfg->access_log, strerror(errno));
+            pd_app_free(app);
+            return false;
+        }
+    }
+    if (!pd_app_reload_perms(app)) {
+        snprintf(err, 256, "cannot load the permission matrix (is the database migrated?)");
+        pd_app_free(app);
+        return false;
+    }
+    return true;
+}
+
+void pd_app_free(struct pd_app *app)
+{
+    pd_session_cache_free(app->sessions);
+    pd_metrics_free(app->metrics);
+    pd_ratelimit_free(app->login_limit);
+    if (app->access_log && app->access_log != stderr)
+        fclose(app->access_log);
+    pthread_rwlock_destroy(&app->perms_lock);
+    app->sessions = NULL;
+    app->metrics = NULL;
+    app->login_limit = NULL;
+    app->access_log = NULL;
+}

@@ -1,0 +1,453 @@
+/*
+ * The SQLite backend's connections, transactions and schema operations, the
+ * shared statement helpers, and its operations table.
+ *
+ * Connections: one per thread. A thread's first pd_store_acquire() opens a
+ * connection (or adopts one left by a thread that has exited) and binds it
+ * to the thread through a pthread key; later acquires return the same one.
+ * When the thread exits the key's destructor puts the connection on the free
+ * list instead of closing it, so a server whose worker threads come and go
+ * does not reopen the file each time. close() closes every connection.
+ *
+ * Durability: journal_mode=WAL with synchronous=NORMAL. In WAL mode NORMAL
+ * syncs the WAL at checkpoints rather than at every commit: a committed
+ * transaction survives a crash of the application (the WAL is in the OS page
+ * cache) and the database is never corrupted; only a power loss or kernel
+ * crash can lose the last transactions. That is the trade-off SQLite itself
+ * recommends for WAL and what the embedded default is for; PostgreSQL is the
+ * answer when that is not enough.
+ *
+ * Locking: writers begin with BEGIN IMMEDIATE, taking the write lock up front,
+ * so a transaction never fails half-way trying to upgrade a read lock (the
+ * "deadlock upgrade" SQLITE_BUSY that no busy timeout can resolve). Readers
+ * use a deferred BEGIN and, under WAL, never wait for writers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/sqlite_int.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+struct sq_store {
+    struct pd_store base;
+    struct pd_store_options opt;
+    char path[512];
+    pthread_key_t key;             /* the calling thread's connection */
+    pthread_mutex_t mu;            /* guards everything below */
+    struct pd__sq_conn *all;       /* every connection, for close() */
+    struct pd__sq_conn *free_list; /* connections of exited threads */
+    int nconns;
+    int in_use;
+    long long acquired_total;
+};
+
+static const struct pd_store_ops sqlite_ops;
+
+/* ---- statement helpers ------------------------------------------------ */
+
+pd_qs pd__sq_fail(struct pd__sq_conn *c, int rc, const char *what)
+{
+    int prim = rc & 0xFF;
+    snprintf(c->err, sizeof c->err, "%s: %s (%d)", what, sqlite3_errmsg(c->h), rc);
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+        pd_debug("sqlite: %s", c->err);
+        return PD_QS_SOFT;
+    }
+    pd_warn("sqlite: %s", c->err);
+    return PD_QS_HARD;
+}
+
+sqlite3_stmt *pd__sq_prep(struct pd__sq_conn *c, enum pd_sq_stmt id, const char *sql)
+{
+    if (c->stmt[id])
+        return c->stmt[id];
+    /* PERSISTENT: these statements live as long as the connection. */
+    int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[id], NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(c->err, sizeof c->err, "prepare %d: %s", (int)id, sqlite3_errmsg(c->h));
+        pd_error("sqlite: %s", c->err);
+        c->stmt[id] = NULL;
+        return NULL;
+    }
+    return c->stmt[id];
+}
+
+void pd__sq_done(sqlite3_stmt *s)
+{
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+pd_qs pd__sq_exec(struct pd__sq_conn *c, sqlite3_stmt *s, const char *what)
+{
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        ;
+    pd_qs qs = rc == SQLITE_DONE ? (pd_qs)sqlite3_changes(c->h) : pd__sq_fail(c, rc, what);
+    pd__sq_done(s);
+    return qs;
+}
+
+void pd__sq_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+void pd__sq_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    pd__sq_text(s, i, v && *v ? v : NULL);
+}
+
+void pd__sq_i64(sqlite3_stmt *s, int i, int64_t v)
+{
+    sqlite3_bind_int64(s, i, v);
+}
+
+void pd__sq_col(sqlite3_stmt *s, int i, char *dst, size_t cap)
+{
+    pd__copy_text(dst, cap, (const char *)sqlite3_column_text(s, i));
+}
+
+const char *pd__sqlite_last_error(pd_db *db)
+{
+    return ((struct pd__sq_conn *)db)->err;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void conn_free(struct pd__sq_conn *c)
+{
+    for (int i = 0; i < PD_SQ__COUNT; i++)
+        sqlite3_finalize(c->stmt[i]);
+    sqlite3_close_v2(c->h);
+    free(c);
+}
+
+static struct pd__sq_conn *conn_open(struct sq_store *st, char err[256])
+{
+    struct pd__sq_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, 256, "out of memory");
+        return NULL;
+    }
+    c->base.ops = &sqlite_ops;
+    c->base.store = &st->base;
+    /* NOMUTEX: a connection is only ever used by one thread at a time. */
+    int rc = sqlite3_open_v2(st->path, &c->h,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, 256, "cannot open SQLite database %.120s: %.100s", st->path,
+                 c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+        conn_free(c);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(c->h, 1);
+    /* The busy timeout first: switching to WAL needs a lock another process
+     * may hold. PRAGMAs take no bound parameters; the values are integers
+     * from validated options, never text from outside. */
+    sqlite3_busy_timeout(c->h, st->opt.busy_timeout_ms);
+    char pragmas[512];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+             "PRAGMA cache_size=-%ld; PRAGMA mmap_size=%ld; PRAGMA temp_store=MEMORY;",
+             st->opt.cache_kib, st->opt.mmap_bytes);
+    char *msg = NULL;
+    rc = sqlite3_exec(c->h, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, 256, "cannot set up SQLite database %.120s: %.100s", st->path,
+                 msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        conn_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* pthread key destructor: the owning thread is exiting. */
+static void on_thread_exit(void *p)
+{
+    struct pd__sq_conn *c = p;
+    struct sq_store *st = (struct sq_store *)c->base.store;
+    if (!sqlite3_get_autocommit(c->h))
+        sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&st->mu);
+    if (c->depth > 0)
+        st->in_use--;
+    c->depth = 0;
+    c->next_free = st->free_list;
+    st->free_list = c;
+    pthread_mutex_unlock(&st->mu);
+}
+
+static pd_db *sq_acquire(pd_store *base)
+{
+    struct sq_store *st = (struct sq_store *)base;
+    struct pd__sq_conn *c = pthread_getspecific(st->key);
+    if (!c) {
+        pthread_mutex_lock(&st->mu);
+        c = st->free_list;
+        if (c)
+            st->free_list = c->next_free;
+        pthread_mutex_unlock(&st->mu);
+        if (!c) {
+            char err[256];
+            c = conn_open(st, err);
+            if (!c) {
+                pd_error("sqlite: %s", err);
+                return NULL;
+            }
+            pthread_mutex_lock(&st->mu);
+            c->next_all = st->all;
+            st->all = c;
+            st->nconns++;
+            pthread_mutex_unlock(&st->mu);
+        }
+        c->next_free = NULL;
+        pthread_setspecific(st->key, c);
+    }
+    pthread_mutex_lock(&st->mu);
+    if (c->depth++ == 0)
+        st->in_use++;
+    st->acquired_total++;
+    pthread_mutex_unlock(&st->mu);
+    return &c->base;
+}
+
+static void sq_release(pd_store *base, pd_db *db)
+{
+    struct sq_store *st = (struct sq_store *)base;
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    if (PD_BREAK(c->depth > 0))
+        return;
+    /* A transaction still open here is a bug above; never let it leak into
+     * the thread's next request. */
+    if (c->depth == 1 && !sqlite3_get_autocommit(c->h)) {
+        pd_error("sqlite: connection released inside a transaction; rolling back");
+        sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_lock(&st->mu);
+    if (--c->depth == 0)
+        st->in_use--;
+    pthread_mutex_unlock(&st->mu);
+}
+
+static void sq_stats(pd_store *base, struct pd_store_stats *out)
+{
+    struct sq_store *st = (struct sq_store *)base;
+    pthread_mutex_lock(&st->mu);
+    out->pool_size = st->nconns;
+    out->in_use = st->in_use;
+    out->waiting = 0;
+    out->acquired_total = st->acquired_total;
+    out->timeouts_total = 0;
+    pthread_mutex_unlock(&st->mu);
+}
+
+static void sq_close(pd_store *base)
+{
+    struct sq_store *st = (struct sq_store *)base;
+    /* Deleting the key first means no exiting thread touches the store
+     * while it is being freed. */
+    pthread_key_delete(st->key);
+    struct pd__sq_conn *c = st->all;
+    while (c) {
+        struct pd__sq_conn *next = c->next_all;
+        conn_free(c);
+        c = next;
+    }
+    pthread_mutex_destroy(&st->mu);
+    free(st);
+}
+
+pd_store *pd__sqlite_open(const char *path, const struct pd_store_options *opts, char err[256])
+{
+    struct sq_store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, 256, "out of memory");
+        return NULL;
+    }
+    st->base.ops = &sqlite_ops;
+    st->opt = *opts;
+    snprintf(st->path, sizeof st->path, "%s", path);
+    int e = pthread_key_create(&st->key, on_thread_exit);
+    if (e != 0) {
+        snprintf(err, 256, "cannot create a thread key: %s", strerror(e));
+        free(st);
+        return NULL;
+    }
+    pthread_mutex_init(&st->mu, NULL);
+    /* Open one connection now so a bad path fails here, with its reason,
+     * rather than at the first request. It waits on the free list for the
+     * first thread that acquires. */
+    struct pd__sq_conn *c = conn_open(st, err);
+    if (!c) {
+        pthread_key_delete(st->key);
+        pthread_mutex_destroy(&st->mu);
+        free(st);
+        return NULL;
+    }
+    st->all = st->free_list = c;
+    st->nconns = 1;
+    return &st->base;
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+static pd_qs sq_begin(pd_db *db, bool read_only)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    c->err[0] = '\0';
+    if (PD_BREAK(sqlite3_get_autocommit(c->h))) /* nested pd_tx_run on one thread */
+        return PD_QS_HARD;
+    sqlite3_stmt *s = read_only ? pd__sq_prep(c, PD_SQ_BEGIN, "BEGIN")
+                                : pd__sq_prep(c, PD_SQ_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE");
+    if (!s)
+        return PD_QS_HARD;
+    pd_qs qs = pd__sq_exec(c, s, "begin");
+    return qs < 0 ? qs : PD_QS_NONE;
+}
+
+static pd_qs sq_commit(pd_db *db)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_COMMIT, "COMMIT");
+    if (!s)
+        return PD_QS_HARD;
+    pd_qs qs = pd__sq_exec(c, s, "commit");
+    return qs < 0 ? qs : PD_QS_NONE;
+}
+
+static void sq_rollback(pd_db *db)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    /* Some errors (SQLITE_FULL, IOERR, …) already rolled the transaction back. */
+    if (sqlite3_get_autocommit(c->h))
+        return;
+    sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_ROLLBACK, "ROLLBACK");
+    if (s)
+        pd__sq_exec(c, s, "rollback");
+}
+
+static pd_qs sq_ping(pd_db *db)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_PING, "SELECT 1");
+    if (!s)
+        return PD_QS_HARD;
+    int rc = sqlite3_step(s);
+    pd_qs qs = rc == SQLITE_ROW ? PD_QS_ONE : pd__sq_fail(c, rc, "ping");
+    pd__sq_done(s);
+    return qs;
+}
+
+/* ---- schema ----------------------------------------------------------- */
+
+static pd_qs sq_exec_script(pd_db *db, const char *sql)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->h, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        return PD_QS_NONE;
+    snprintf(c->err, sizeof c->err, "%s", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    int prim = rc & 0xFF;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return PD_QS_SOFT;
+    pd_warn("sqlite: script failed: %s", c->err);
+    return PD_QS_HARD;
+}
+
+static pd_qs sq_schema_version(pd_db *db, int *version)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    *version = 0;
+    sqlite3_stmt *s = pd__sq_prep(
+        c, PD_SQ_SCHEMA_EXISTS,
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
+    if (!s)
+        return PD_QS_HARD;
+    int rc = sqlite3_step(s);
+    bool exists = rc == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+    pd_qs qs = rc == SQLITE_ROW ? PD_QS_ONE : pd__sq_fail(c, rc, "schema_version");
+    pd__sq_done(s);
+    if (qs < 0 || !exists)
+        return qs < 0 ? qs : PD_QS_NONE;
+    s = pd__sq_prep(c, PD_SQ_SCHEMA_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (!s)
+        return PD_QS_HARD;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int(s, 0);
+        qs = PD_QS_ONE;
+    } else {
+        qs = pd__sq_fail(c, rc, "schema_version");
+    }
+    pd__sq_done(s);
+    return qs;
+}
+
+static pd_qs sq_schema_version_set(pd_db *db, int version, const char *name)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    sqlite3_stmt *s =
+        pd__sq_prep(c, PD_SQ_SCHEMA_VERSION_SET,
+                    "INSERT INTO schema_version (version, name, applied_ms) VALUES (?1, ?2, ?3)");
+    if (!s)
+        return PD_QS_HARD;
+    sqlite3_bind_int(s, 1, version);
+    pd__sq_text(s, 2, name);
+    pd__sq_i64(s, 3, pd_now_ms());
+    return pd__sq_exec(c, s, "schema_version_set");
+}
+
+static const struct pd_store_ops sqlite_ops = {
+    .backend = "sqlite",
+    .acquire = sq_acquire,
+    .release = sq_release,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .ping = sq_ping,
+    .stats = sq_stats,
+    .close = sq_close,
+    .exec_script = sq_exec_script,
+    .schema_version = sq_schema_version,
+    .schema_version_set = sq_schema_version_set,
+    .node_insert = pd__sq_node_insert,
+    .node_get = pd__sq_node_get,
+    .node_get_by_code = pd__sq_node_get_by_code,
+    .node_list = pd__sq_node_list,
+    .node_update = pd__sq_node_update,
+    .node_dependents = pd__sq_node_dependents,
+    .user_insert = pd__sq_user_insert,
+    .user_get = pd__sq_user_get,
+    .user_get_by_name = pd__sq_user_get_by_name,
+    .user_list = pd__sq_user_list,
+    .user_update = pd__sq_user_update,
+    .user_set_password = pd__sq_user_set_password,
+    .user_set_login_state = pd__sq_user_set_login_state,
+    .session_insert = pd__sq_session_insert,
+    .session_get = pd__sq_session_get,
+    .session_touch = pd__sq_session_touch,
+    .session_delete = pd__sq_session_delete,
+    .session_delete_user = pd__sq_session_delete_user,
+    .session_purge_expired = pd__sq_session_purge_expired,
+    .apikey_insert = pd__sq_apikey_insert,
+    .apikey_get_by_hash = pd__sq_apikey_get_by_hash,
+    .apikey_get = pd__sq_apikey_get,
+    .apikey_list = pd__sq_apikey_list,
+    .apikey_revoke = pd__sq_apikey_revoke,
+    .apikey_touch = pd__sq_apikey_touch,
+    .audit_insert = pd__sq_audit_insert,
+    .audit_list = pd__sq_audit_list,
+    .perm_list = pd__sq_perm_list,
+    .perm_set = pd__sq_perm_set,
+};

@@ -1,0 +1,151 @@
+/*
+ * Internals of the SQLite backend, shared by its files: the connection and
+ * store structs, the statement ids of the per-connection statement cache,
+ * and the bind/step/column helpers. Only the files of src/store/sqlite and store.c
+ * include it.
+ *
+ * Statements: every query has an id below; pd__sq_prep() prepares its SQL
+ * the first time a connection runs it and hands back the cached statement
+ * afterwards. The SQL text stays beside the function that runs it. After use
+ * a statement must go back through pd__sq_done() (reset + clear bindings).
+ */
+#ifndef PD_STORE_SQLITE_INT_H
+#define PD_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/store.h"
+#include "store/store_int.h"
+
+enum pd_sq_stmt {
+    PD_SQ_BEGIN,
+    PD_SQ_BEGIN_IMMEDIATE,
+    PD_SQ_COMMIT,
+    PD_SQ_ROLLBACK,
+    PD_SQ_PING,
+    PD_SQ_SCHEMA_EXISTS,
+    PD_SQ_SCHEMA_VERSION,
+    PD_SQ_SCHEMA_VERSION_SET,
+    PD_SQ_NODE_INSERT,
+    PD_SQ_NODE_GET,
+    PD_SQ_NODE_GET_BY_CODE,
+    PD_SQ_NODE_LIST,
+    PD_SQ_NODE_UPDATE,
+    PD_SQ_NODE_DEPENDENTS,
+    PD_SQ_USER_INSERT,
+    PD_SQ_USER_GET,
+    PD_SQ_USER_GET_BY_NAME,
+    PD_SQ_USER_LIST,
+    PD_SQ_USER_UPDATE,
+    PD_SQ_USER_SET_PASSWORD,
+    PD_SQ_USER_SET_LOGIN_STATE,
+    PD_SQ_PERM_LIST,
+    PD_SQ_PERM_GRANT,
+    PD_SQ_PERM_REVOKE,
+    PD_SQ_SESSION_INSERT,
+    PD_SQ_SESSION_GET,
+    PD_SQ_SESSION_TOUCH,
+    PD_SQ_SESSION_DELETE,
+    PD_SQ_SESSION_DELETE_USER,
+    PD_SQ_SESSION_PURGE,
+    PD_SQ_APIKEY_INSERT,
+    PD_SQ_APIKEY_GET_BY_HASH,
+    PD_SQ_APIKEY_GET,
+    PD_SQ_APIKEY_LIST,
+    PD_SQ_APIKEY_REVOKE,
+    PD_SQ_APIKEY_TOUCH,
+    PD_SQ_AUDIT_INSERT,
+    PD_SQ_AUDIT_LIST,
+    PD_SQ__COUNT
+};
+
+/* One connection, owned by one thread at a time (see sqlite_db.c). */
+struct pd__sq_conn {
+    struct pd_db base;
+    sqlite3 *h;
+    sqlite3_stmt *stmt[PD_SQ__COUNT];
+    int depth;                     /* nested acquires by the owning thread */
+    struct pd__sq_conn *next_all;  /* every connection of the store */
+    struct pd__sq_conn *next_free; /* connections whose thread has exited */
+    char err[256];                 /* last failure, for logs and migrate's message */
+};
+
+/** Run-time state of one statement step, mapped to pd_qs. */
+pd_qs pd__sq_fail(struct pd__sq_conn *c, int rc, const char *what);
+
+/**
+ * The cached statement @p id of connection @p c, preparing @p sql on first
+ * use. @return NULL (logged) when the SQL does not prepare: a bug.
+ */
+sqlite3_stmt *pd__sq_prep(struct pd__sq_conn *c, enum pd_sq_stmt id, const char *sql);
+
+/** Reset @p s and clear its bindings so the cache can hand it out again. */
+void pd__sq_done(sqlite3_stmt *s);
+
+/**
+ * Step a statement that returns no rows (or whose rows are not needed).
+ * @return the number of rows changed, or a negative pd_qs.
+ */
+pd_qs pd__sq_exec(struct pd__sq_conn *c, sqlite3_stmt *s, const char *what);
+
+/** Bind text; NULL binds SQL NULL. */
+void pd__sq_text(sqlite3_stmt *s, int i, const char *v);
+/** Bind text, with NULL and "" both binding SQL NULL ("no filter"). */
+void pd__sq_opt(sqlite3_stmt *s, int i, const char *v);
+void pd__sq_i64(sqlite3_stmt *s, int i, int64_t v);
+/** Copy text column @p i into dst[cap] (NULL reads as ""). */
+void pd__sq_col(sqlite3_stmt *s, int i, char *dst, size_t cap);
+
+/* Operations, one file per aggregate: sqlite_db.c (connections,
+ * transactions, schema), sqlite_org.c (nodes, users, permissions),
+ * sqlite_auth.c (sessions, API keys), sqlite_audit.c. */
+pd_qs pd__sq_node_insert(pd_db *db, struct pd_node *n, bool *dup);
+pd_qs pd__sq_node_get(pd_db *db, int64_t id, struct pd_node *out);
+pd_qs pd__sq_node_get_by_code(pd_db *db, const char *code, struct pd_node *out);
+pd_qs pd__sq_node_list(pd_db *db, const char *path_prefix, pd_node_cb cb, void *cls);
+pd_qs pd__sq_node_update(pd_db *db, const struct pd_node *n);
+pd_qs pd__sq_node_dependents(pd_db *db, int64_t id, int64_t *count);
+pd_qs pd__sq_user_insert(pd_db *db, struct pd_user *u, bool *dup);
+pd_qs pd__sq_user_get(pd_db *db, int64_t id, struct pd_user *out);
+pd_qs pd__sq_user_get_by_name(pd_db *db, const char *username, struct pd_user *out);
+pd_qs pd__sq_user_list(pd_db *db, const struct pd_user_filter *f, pd_user_cb cb, void *cls);
+pd_qs pd__sq_user_update(pd_db *db, const struct pd_user *u);
+pd_qs pd__sq_user_set_password(pd_db *db, int64_t id, const char *hash, int64_t now_ms);
+pd_qs pd__sq_user_set_login_state(pd_db *db, int64_t id, int failed_logins,
+                                  int64_t locked_until_ms);
+pd_qs pd__sq_perm_list(pd_db *db, pd_perm_cb cb, void *cls);
+pd_qs pd__sq_perm_set(pd_db *db, const char *role, const char *perm, bool granted);
+
+pd_qs pd__sq_session_insert(pd_db *db, struct pd_session *s);
+pd_qs pd__sq_session_get(pd_db *db, const char *token_hash, struct pd_session *s,
+                         struct pd_user *u);
+pd_qs pd__sq_session_touch(pd_db *db, int64_t id, int64_t last_seen_ms, int64_t expires_ms);
+pd_qs pd__sq_session_delete(pd_db *db, const char *token_hash);
+pd_qs pd__sq_session_delete_user(pd_db *db, int64_t user_id);
+pd_qs pd__sq_session_purge_expired(pd_db *db, int64_t now_ms);
+pd_qs pd__sq_apikey_insert(pd_db *db, struct pd_apikey *k);
+pd_qs pd__sq_apikey_get_by_hash(pd_db *db, const char *key_hash, struct pd_apikey *out);
+pd_qs pd__sq_apikey_get(pd_db *db, int64_t id, struct pd_apikey *out);
+pd_qs pd__sq_apikey_list(pd_db *db, const char *node_path, pd_apikey_cb cb, void *cls);
+pd_qs pd__sq_apikey_revoke(pd_db *db, int64_t id, int64_t now_ms);
+pd_qs pd__sq_apikey_touch(pd_db *db, int64_t id, int64_t now_ms);
+
+pd_qs pd__sq_audit_insert(pd_db *db, struct pd_audit *a);
+pd_qs pd__sq_audit_list(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb cb, void *cls);
+
+/**
+ * Read the user columns starting at column @p col of the current row in the
+ * order of the PD_SQ_USER_COLS list in sqlite_org.c (shared with the session
+ * query). @return PD_QS_ONE, or PD_QS_HARD when a stored value is unknown.
+ */
+pd_qs pd__sq_user_row(struct pd__sq_conn *c, sqlite3_stmt *s, int col, struct pd_user *u);
+
+/* The user columns of "users u JOIN nodes n" in pd__sq_user_row's order. */
+#define PD_SQ_USER_COLS                                                                            \
+    "u.id, u.username, u.display_name, u.phone, u.role, u.node_id, n.code, n.path, "              \
+    "u.password_hash, u.active, u.failed_logins, u.locked_until_ms, u.password_changed_ms, "       \
+    "u.created_ms"
+#define PD_SQ_USER_NCOLS 14
+
+#endif
