@@ -15,8 +15,8 @@ static bool in_list(const char *const *list, const char *name)
     return false;
 }
 
-int pd_cli_parse(struct pd_cli *c, const char *cmd, int argc, char **argv,
-                 const char *const *flags, const char *const *switches)
+int pd_cli_parse(struct pd_cli *c, const char *cmd, int argc, char **argv, const char *const *flags,
+                 const char *const *switches)
 {
     memset(c, 0, sizeof *c);
     c->cmd = cmd;

@@ -18,12 +18,12 @@
 #define PD_EXIT_USAGE 2
 
 struct pd_cli {
-    const char *cmd;          /* "user add", for messages */
+    const char *cmd; /* "user add", for messages */
     struct pd_config cfg;
-    char names[32][64];       /* command flags given, without the dashes */
+    char names[32][64]; /* command flags given, without the dashes */
     const char *values[32];
     int nflags;
-    const char *pos[8];       /* positional arguments */
+    const char *pos[8]; /* positional arguments */
     int npos;
 };
 
@@ -35,8 +35,8 @@ struct pd_cli {
  * environment < flags.
  * @return PD_EXIT_OK, or PD_EXIT_USAGE after printing the reason.
  */
-int pd_cli_parse(struct pd_cli *c, const char *cmd, int argc, char **argv,
-                 const char *const *flags, const char *const *switches);
+int pd_cli_parse(struct pd_cli *c, const char *cmd, int argc, char **argv, const char *const *flags,
+                 const char *const *switches);
 
 /** Value of a command flag, or NULL. Switches give "". */
 const char *pd_cli_flag(const struct pd_cli *c, const char *name);

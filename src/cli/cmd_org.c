@@ -14,9 +14,12 @@
 static int result_status(enum pd_admin_result r)
 {
     switch (r) {
-    case PD_ADMIN_OK: return PD_EXIT_OK;
-    case PD_ADMIN_INVALID: return PD_EXIT_USAGE;
-    default: return PD_EXIT_FAIL;
+    case PD_ADMIN_OK:
+        return PD_EXIT_OK;
+    case PD_ADMIN_INVALID:
+        return PD_EXIT_USAGE;
+    default:
+        return PD_EXIT_FAIL;
     }
 }
 
@@ -118,8 +121,8 @@ int pd_cmd_node(int argc, char **argv)
             printf("node %s added\n", code);
         status = r == PD_ADMIN_EXISTS ? PD_EXIT_FAIL : result_status(r);
     } else {
-        status = pd_tx_run(st, "cli: list nodes", true, list_all, NULL) < 0 ? PD_EXIT_FAIL
-                                                                          : PD_EXIT_OK;
+        status =
+            pd_tx_run(st, "cli: list nodes", true, list_all, NULL) < 0 ? PD_EXIT_FAIL : PD_EXIT_OK;
     }
     pd_store_close(st);
     return status;
@@ -180,8 +183,8 @@ int pd_cmd_seed_demo(int argc, char **argv)
     int nodes_added = 0;
     for (size_t i = 0; i < sizeof demo_nodes / sizeof demo_nodes[0] && !status; i++) {
         const struct demo_node *n = &demo_nodes[i];
-        enum pd_admin_result r = pd_admin_node_add(st, "seed-demo", n->code, n->name, n->type,
-                                                   n->parent);
+        enum pd_admin_result r =
+            pd_admin_node_add(st, "seed-demo", n->code, n->name, n->type, n->parent);
         if (r == PD_ADMIN_OK)
             nodes_added++;
         else if (r != PD_ADMIN_EXISTS)

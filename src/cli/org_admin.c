@@ -62,8 +62,7 @@ static pd_qs node_tx(pd_db *db, void *cls)
 }
 
 enum pd_admin_result pd_admin_node_add(pd_store *st, const char *cmd, const char *code,
-                                       const char *name, const char *type,
-                                       const char *parent_code)
+                                       const char *name, const char *type, const char *parent_code)
 {
     struct node_tx t = {.parent_code = parent_code};
     if (!pd_node_code_valid(code)) {
@@ -71,8 +70,10 @@ enum pd_admin_result pd_admin_node_add(pd_store *st, const char *cmd, const char
         return PD_ADMIN_INVALID;
     }
     if (!pd_node_type_parse(type, &t.node.type)) {
-        fprintf(stderr, "parceldesk %s: --type: one of head_office, branch_l1, branch_l2, "
-                        "branch_l3, outlet, sorting_centre\n", cmd);
+        fprintf(stderr,
+                "parceldesk %s: --type: one of head_office, branch_l1, branch_l2, "
+                "branch_l3, outlet, sorting_centre\n",
+                cmd);
         return PD_ADMIN_INVALID;
     }
     if (!name || !*name || !pd_utf8_valid(name, strlen(name)) ||
@@ -182,8 +183,10 @@ enum pd_admin_result pd_admin_user_add(pd_store *st, const char *cmd, const char
         return PD_ADMIN_INVALID;
     }
     if (!pd_password_acceptable(password)) {
-        fprintf(stderr, "parceldesk %s: password: at least 8 characters with a letter and a "
-                        "digit\n", cmd);
+        fprintf(stderr,
+                "parceldesk %s: password: at least 8 characters with a letter and a "
+                "digit\n",
+                cmd);
         return PD_ADMIN_INVALID;
     }
     if (!display_name || !*display_name)

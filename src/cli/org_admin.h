@@ -24,8 +24,7 @@ enum pd_admin_result {
  * tree is empty). Messages go to stderr prefixed with @p cmd.
  */
 enum pd_admin_result pd_admin_node_add(pd_store *st, const char *cmd, const char *code,
-                                       const char *name, const char *type,
-                                       const char *parent_code);
+                                       const char *name, const char *type, const char *parent_code);
 
 /**
  * Create a user, or with @p reset_existing set the password of an existing

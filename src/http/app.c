@@ -16,7 +16,7 @@
 #include "store/tx.h"
 #include "util/log.h"
 
-#define SESSION_CACHE_TTL_MS 5000
+#define SESSION_CACHE_TTL_MS   5000
 #define LOGIN_ATTEMPTS_PER_MIN 30
 
 static int on_perm_row(void *cls, const char *role, const char *perm)
@@ -48,6 +48,16 @@ bool pd_app_reload_perms(struct pd_app *app)
     app->perms = m;
     pthread_rwlock_unlock(&app->perms_lock);
     return true;
+}
+
+uint64_t pd_app_role_bits(struct pd_app *app, enum pd_role role)
+{
+    if ((unsigned)role >= PD_ROLE__COUNT)
+        return 0;
+    pthread_rwlock_rdlock(&app->perms_lock);
+    uint64_t bits = app->perms.bits[role];
+    pthread_rwlock_unlock(&app->perms_lock);
+    return bits;
 }
 
 bool pd_app_role_has(struct pd_app *app, enum pd_role role, enum pd_perm perm)

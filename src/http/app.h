@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/org.h"
 #include "store/store.h"
@@ -23,14 +24,14 @@ struct pd_ratelimit;
 
 struct pd_app {
     struct pd_config cfg;
-    pd_store *store;                 /* borrowed */
-    pthread_rwlock_t perms_lock;     /* guards perms */
-    struct pd_perm_matrix perms;     /* loaded from the store at start and after edits */
+    pd_store *store;             /* borrowed */
+    pthread_rwlock_t perms_lock; /* guards perms */
+    struct pd_perm_matrix perms; /* loaded from the store at start and after edits */
     struct pd_session_cache *sessions;
     struct pd_metrics *metrics;
     struct pd_ratelimit *login_limit; /* per-address login attempts */
     atomic_bool shutting_down;
-    FILE *access_log;                /* NULL = off */
+    FILE *access_log; /* NULL = off */
 };
 
 /**
@@ -43,6 +44,9 @@ void pd_app_free(struct pd_app *app);
 
 /** Reload the permission matrix from the store. @return false on a database error. */
 bool pd_app_reload_perms(struct pd_app *app);
+
+/** Every permission of @p role as a bit mask (bit p = enum pd_perm p); thread-safe. */
+uint64_t pd_app_role_bits(struct pd_app *app, enum pd_role role);
 
 /** Whether @p role holds @p perm under the current matrix (thread-safe). */
 bool pd_app_role_has(struct pd_app *app, enum pd_role role, enum pd_perm perm);

@@ -33,7 +33,8 @@ void pd_audit_for(struct pd_audit *a, const struct pd_req *rq, const char *actio
         a->actor_kind = PD_ACTOR_PUBLIC;
     }
     a->actor_id = rq->who.kind == PD_WHO_NONE ? 0 : rq->who.id;
-    snprintf(a->actor_name, sizeof a->actor_name, "%s", rq->who.kind == PD_WHO_NONE ? "" : rq->who.name);
+    snprintf(a->actor_name, sizeof a->actor_name, "%s",
+             rq->who.kind == PD_WHO_NONE ? "" : rq->who.name);
     snprintf(a->ip, sizeof a->ip, "%s", rq->ip);
     snprintf(a->request_id, sizeof a->request_id, "%s", rq->request_id);
     fill(a, action, object_type, object_id, node_id, detail);

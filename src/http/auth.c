@@ -22,8 +22,8 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-#define CACHE_SLOTS   4096 /* power of two */
-#define CACHE_STRIPES 64
+#define CACHE_SLOTS    4096 /* power of two */
+#define CACHE_STRIPES  64
 #define TOUCH_EVERY_MS 60000
 
 struct slot {
@@ -126,8 +126,8 @@ static bool cache_get(struct pd_session_cache *c, const char *hash, int64_t now,
     return hit;
 }
 
-static void cache_put(struct pd_session_cache *c, const char *hash, int64_t now,
-                      int64_t expires_ms, int64_t last_seen_ms, const struct pd_principal *who)
+static void cache_put(struct pd_session_cache *c, const char *hash, int64_t now, int64_t expires_ms,
+                      int64_t last_seen_ms, const struct pd_principal *who)
 {
     unsigned i = slot_of(hash);
     pthread_mutex_t *m = &c->locks[i % CACHE_STRIPES];

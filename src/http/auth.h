@@ -20,8 +20,8 @@
 #include "core/errors.h"
 #include "http/req.h"
 
-#define PD_SESSION_COOKIE  "pd_session"
-#define PD_APIKEY_PREFIX   "pdk_"
+#define PD_SESSION_COOKIE "pd_session"
+#define PD_APIKEY_PREFIX  "pdk_"
 
 /**
  * Fill rq->who from the request's credentials.

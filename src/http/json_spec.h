@@ -53,25 +53,48 @@ struct pd_spec {
     unsigned flags;
     void *dst;
     bool *present;
-    int64_t min, max; /* INT: value range; STR: length in characters (max 0 = unlimited) */
+    int64_t min, max;          /* INT: value range; STR: length in characters (max 0 = unlimited) */
     const char *const *values; /* ENUM: NULL-terminated */
     bool (*check)(const char *s); /* STR: format check; false → json.format */
 };
 
-#define pd_spec_str(p, d, f, minc, maxc) {(p), PD_SPEC_STR, (f), (d), NULL, (minc), (maxc), NULL, NULL}
-#define pd_spec_str_fmt(p, d, f, minc, maxc, chk) {(p), PD_SPEC_STR, (f), (d), NULL, (minc), (maxc), NULL, (chk)}
-#define pd_spec_int(p, d, f, lo, hi)  {(p), PD_SPEC_INT, (f), (d), NULL, (lo), (hi), NULL, NULL}
-#define pd_spec_bool(p, d, f)         {(p), PD_SPEC_BOOL, (f), (d), NULL, 0, 0, NULL, NULL}
-#define pd_spec_enum(p, d, f, vals)   {(p), PD_SPEC_ENUM, (f), (d), NULL, 0, 0, (vals), NULL}
-#define pd_spec_time(p, d, f)         {(p), PD_SPEC_TIME, (f), (d), NULL, 0, 0, NULL, NULL}
-#define pd_spec_json(p, d, f)         {(p), PD_SPEC_JSON, (f), (d), NULL, 0, 0, NULL, NULL}
-#define pd_spec_end()                 {NULL, PD_SPEC_END, 0, NULL, NULL, 0, 0, NULL, NULL}
-
+#define pd_spec_str(p, d, f, minc, maxc)                                                           \
+    {                                                                                              \
+        (p), PD_SPEC_STR, (f), (d), NULL, (minc), (maxc), NULL, NULL                               \
+    }
+#define pd_spec_str_fmt(p, d, f, minc, maxc, chk)                                                  \
+    {                                                                                              \
+        (p), PD_SPEC_STR, (f), (d), NULL, (minc), (maxc), NULL, (chk)                              \
+    }
+#define pd_spec_int(p, d, f, lo, hi)                                                               \
+    {                                                                                              \
+        (p), PD_SPEC_INT, (f), (d), NULL, (lo), (hi), NULL, NULL                                   \
+    }
+#define pd_spec_bool(p, d, f)                                                                      \
+    {                                                                                              \
+        (p), PD_SPEC_BOOL, (f), (d), NULL, 0, 0, NULL, NULL                                        \
+    }
+#define pd_spec_enum(p, d, f, vals)                                                                \
+    {                                                                                              \
+        (p), PD_SPEC_ENUM, (f), (d), NULL, 0, 0, (vals), NULL                                      \
+    }
+#define pd_spec_time(p, d, f)                                                                      \
+    {                                                                                              \
+        (p), PD_SPEC_TIME, (f), (d), NULL, 0, 0, NULL, NULL                                        \
+    }
+#define pd_spec_json(p, d, f)                                                                      \
+    {                                                                                              \
+        (p), PD_SPEC_JSON, (f), (d), NULL, 0, 0, NULL, NULL                                        \
+    }
+#define pd_spec_end()                                                                              \
+    {                                                                                              \
+        NULL, PD_SPEC_END, 0, NULL, NULL, 0, 0, NULL, NULL                                         \
+    }
 
 struct pd_json_error {
-    pd_err code;       /* PD_E_JSON_* */
-    char field[160];   /* full path, e.g. "sender.phone" or "items[2].name" */
-    char detail[160];  /* e.g. "at most 64 characters" */
+    pd_err code;      /* PD_E_JSON_* */
+    char field[160];  /* full path, e.g. "sender.phone" or "items[2].name" */
+    char detail[160]; /* e.g. "at most 64 characters" */
 };
 
 /**
@@ -85,7 +108,7 @@ bool pd_json_decode(const json_t *root, const struct pd_spec *spec, pd_arena *ar
                     const char *prefix, struct pd_json_error *err);
 
 #define PD_JSON_OK      1
-#define PD_JSON_REPLIED 0  /* an error response has been queued */
+#define PD_JSON_REPLIED 0 /* an error response has been queued */
 
 /**
  * Decode the request body (rq->json) against @p spec; on failure queue the

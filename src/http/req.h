@@ -30,8 +30,8 @@ struct MHD_Response;
 struct pd_app;
 struct pd_route;
 
-#define PD_HANDLED 1
-#define PD_FAIL    0
+#define PD_HANDLED  1
+#define PD_FAIL     0
 #define PD_MAX_ARGS 6
 
 enum pd_who { PD_WHO_NONE, PD_WHO_USER, PD_WHO_APIKEY };
@@ -39,9 +39,9 @@ enum pd_who { PD_WHO_NONE, PD_WHO_USER, PD_WHO_APIKEY };
 /** The authenticated caller. */
 struct pd_principal {
     enum pd_who kind;
-    int64_t id;                      /* user id or API key id */
-    int64_t session_id;              /* users logged in by session; 0 otherwise */
-    char name[PD_USERNAME_MAX];      /* user name, or the key's prefix */
+    int64_t id;                 /* user id or API key id */
+    int64_t session_id;         /* users logged in by session; 0 otherwise */
+    char name[PD_USERNAME_MAX]; /* user name, or the key's prefix */
     char display_name[PD_NAME_MAX];
     enum pd_role role;
     int64_t node_id;
@@ -49,32 +49,41 @@ struct pd_principal {
     char node_path[PD_PATH_MAX];
     char node_name[PD_NAME_MAX];
     enum pd_node_type node_type;
-    char phone[32];                  /* users only */
+    char phone[32]; /* users only */
     int64_t created_ms;
-    char token_hash[65];             /* SHA-256 hex of the credential used */
-    bool via_cookie;                 /* authenticated by the console cookie */
+    char token_hash[65]; /* SHA-256 hex of the credential used */
+    bool via_cookie;     /* authenticated by the console cookie */
 };
 
-enum pd_method { PD_GET, PD_POST, PD_PUT, PD_PATCH, PD_DELETE, PD_HEAD, PD_OPTIONS, PD_METHOD_OTHER };
+enum pd_method {
+    PD_GET,
+    PD_POST,
+    PD_PUT,
+    PD_PATCH,
+    PD_DELETE,
+    PD_HEAD,
+    PD_OPTIONS,
+    PD_METHOD_OTHER
+};
 
 struct pd_req {
     struct MHD_Connection *conn;
     struct pd_app *app;
-    const struct pd_route *route;   /* NULL until routed */
+    const struct pd_route *route; /* NULL until routed */
     enum pd_method method;
     const char *method_str;
-    const char *url;                /* path without the query string */
-    char ip[64];                    /* client address (X-Forwarded-For if trusted) */
-    char request_id[40];
-    const char *lang;               /* "zh" or "en" from Accept-Language / ?lang= */
+    const char *url; /* path without the query string */
+    char ip[64];     /* client address (X-Forwarded-For if trusted) */
+    char request_id[72];
+    const char *lang; /* "zh" or "en" from Accept-Language / ?lang= */
     int64_t t_start_us;
 
-    const char *args[PD_MAX_ARGS];  /* path parameters in route order, in the arena */
+    const char *args[PD_MAX_ARGS]; /* path parameters in route order, in the arena */
     int nargs;
 
-    pd_buf body;                    /* raw request body */
+    pd_buf body; /* raw request body */
     bool body_too_large;
-    json_t *json;                   /* parsed body (owned), NULL if none */
+    json_t *json; /* parsed body (owned), NULL if none */
 
     struct pd_principal who;
 
@@ -85,7 +94,7 @@ struct pd_req {
     /* response (set by reply.h functions) */
     struct MHD_Response *resp;
     unsigned status;
-    const char *err_code;           /* for the access log */
+    const char *err_code; /* for the access log */
 };
 
 /** Query-string argument or NULL. The string belongs to libmicrohttpd. */

@@ -25,12 +25,12 @@ typedef int (*pd_handler_fn)(struct pd_req *rq);
 #define PD_ROUTE_JSON      0x1u /* body must be a JSON object (parsed into rq->json) */
 #define PD_ROUTE_RAW       0x2u /* body kept raw in rq->body (NDJSON, CSV, uploads) */
 #define PD_ROUTE_USER_ONLY 0x4u /* staff sessions only, API keys refused (403) */
-#define PD_ROUTE_BIG_BODY  0x8u /* allow bodies up to 16× the normal limit (imports, scan batches) */
+#define PD_ROUTE_BIG_BODY  0x8u /* bodies up to 16× the normal limit (imports, scans) */
 
 struct pd_route {
     enum pd_method method;
     const char *pattern;
-    int perm;           /* enum pd_perm, PD_ROUTE_PUBLIC or PD_ROUTE_AUTH */
+    int perm; /* enum pd_perm, PD_ROUTE_PUBLIC or PD_ROUTE_AUTH */
     unsigned flags;
     pd_handler_fn handler;
 };

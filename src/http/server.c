@@ -66,7 +66,7 @@
 #define LOGBUF_SIZE   (64 * 1024)
 #define FREELIST_MAX  64
 #define BODY_KEEP_MAX (64 * 1024) /* body buffers larger than this are not kept for reuse */
-#define REQ_ID_MAX    39          /* rq->request_id holds 39 characters */
+#define REQ_ID_MAX    64 /* echo incoming ids of up to 64 characters (rq->request_id[72]) */
 
 /* ---- types -------------------------------------------------------------- */
 

@@ -24,8 +24,7 @@ bool pd_store_backup(const char *url, const char *dest, char err[256])
         goto out;
     }
     unlink(tmp);
-    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         snprintf(err, 256, "cannot create %.200s: %s", tmp, sqlite3_errmsg(dst));
         goto out;
     }

@@ -72,8 +72,7 @@ static pd_qs step(pd_db *db, void *cls)
         return qs;
     }
     if ((qs = ops->exec_script(db, schema_version_ddl)) < 0) {
-        snprintf(m->err, sizeof m->err, "cannot create schema_version: %s",
-                 pd__db_last_error(db));
+        snprintf(m->err, sizeof m->err, "cannot create schema_version: %s", pd__db_last_error(db));
         return qs;
     }
     int cur = 0;

@@ -11,9 +11,9 @@
 #include "store/store.h"
 
 struct pd_migration {
-    int version;       /* NNN from the file name; 0 ends a table */
-    const char *name;  /* file name */
-    const char *sql;   /* the script */
+    int version;      /* NNN from the file name; 0 ends a table */
+    const char *name; /* file name */
+    const char *sql;  /* the script */
 };
 
 extern const struct pd_migration pd_migrations_sqlite[];

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "store/store_int.h"
-#include "util/log.h"
 
 void pd_store_options_default(struct pd_store_options *o)
 {
@@ -41,8 +40,7 @@ static bool options_valid(const struct pd_store_options *o, char err[256])
         return false;
     }
     if (o->cache_kib < 0 || o->cache_kib > 64L * 1024 * 1024) {
-        snprintf(err, 256, "database option cache_kib must be 0..67108864 (got %ld)",
-                 o->cache_kib);
+        snprintf(err, 256, "database option cache_kib must be 0..67108864 (got %ld)", o->cache_kib);
         return false;
     }
     if (o->mmap_bytes < 0) {
@@ -140,7 +138,7 @@ const char *pd__db_last_error(pd_db *db)
     if (!db)
         return "";
     return strcmp(db->ops->backend, "sqlite") == 0 ? pd__sqlite_last_error(db)
-                                                    : pd__pg_last_error(db);
+                                                   : pd__pg_last_error(db);
 }
 
 void pd__copy_text(char *dst, size_t cap, const char *src)

@@ -52,7 +52,7 @@ struct pd_node {
     char code[PD_CODE_MAX];
     char name[PD_NAME_MAX];
     enum pd_node_type type;
-    int64_t parent_id; /* 0 for the root */
+    int64_t parent_id;      /* 0 for the root */
     char path[PD_PATH_MAX]; /* "/1/4/9/": ids from the root down to this node */
     char region[16];        /* calendar region, "CN" by default */
     int utc_offset_min;     /* local time of the node, 480 (UTC+8) by default */
@@ -69,10 +69,12 @@ struct pd_user {
     int64_t node_id;
     char node_code[PD_CODE_MAX]; /* filled on reads (join) */
     char node_path[PD_PATH_MAX]; /* filled on reads (join) */
+    char node_name[PD_NAME_MAX]; /* filled on reads (join) */
+    enum pd_node_type node_type; /* filled on reads (join) */
     char password_hash[128];
     bool active;
-    int failed_logins;        /* consecutive failures since the last success */
-    int64_t locked_until_ms;  /* 0 = not locked */
+    int failed_logins;       /* consecutive failures since the last success */
+    int64_t locked_until_ms; /* 0 = not locked */
     int64_t password_changed_ms;
     int64_t created_ms;
 };
@@ -90,16 +92,16 @@ struct pd_session {
 
 struct pd_apikey {
     int64_t id;
-    char prefix[16];     /* public part shown in lists: "pdk_" + 8 chars */
-    char key_hash[65];   /* SHA-256 hex of the whole key */
+    char prefix[16];   /* public part shown in lists: "pdk_" + 8 chars */
+    char key_hash[65]; /* SHA-256 hex of the whole key */
     char name[PD_NAME_MAX];
     enum pd_role role;
     int64_t node_id;
     char node_code[PD_CODE_MAX]; /* filled on reads */
     char node_path[PD_PATH_MAX]; /* filled on reads */
-    int64_t created_by;  /* user id */
+    int64_t created_by;          /* user id */
     int64_t created_ms;
-    int64_t revoked_ms;  /* 0 = active */
+    int64_t revoked_ms; /* 0 = active */
     int64_t last_used_ms;
 };
 
@@ -109,15 +111,16 @@ struct pd_audit {
     int64_t id;
     int64_t at_ms;
     enum pd_actor_kind actor_kind;
-    int64_t actor_id;            /* user or key id; 0 for system/public */
+    int64_t actor_id; /* user or key id; 0 for system/public */
     char actor_name[PD_NAME_MAX];
-    char action[64];             /* "user.create", "user.read_personal", … */
-    char object_type[32];        /* "user", "node", "waybill", … */
+    char action[64];      /* "user.create", "user.read_personal", … */
+    char object_type[32]; /* "user", "node", "waybill", … */
     char object_id[64];
     int64_t node_id;             /* node the record belongs to (0 if none) */
+    char node_code[PD_CODE_MAX]; /* filled on reads ("" when node 0 or deleted) */
     char ip[64];
-    char request_id[40];
-    const char *detail;          /* JSON text or NULL; borrowed on insert, valid during callback on read */
+    char request_id[72];
+    const char *detail; /* JSON text or NULL; borrowed on insert, valid during callback on read */
 };
 
 /** Filter for audit_list; zero/empty fields do not filter. */
@@ -141,9 +144,9 @@ struct pd_user_filter {
 };
 
 struct pd_store_stats {
-    int pool_size;   /* connections allowed (SQLite: threads seen) */
-    int in_use;      /* connections handed out now */
-    int waiting;     /* threads waiting for one (PostgreSQL) */
+    int pool_size; /* connections allowed (SQLite: threads seen) */
+    int in_use;    /* connections handed out now */
+    int waiting;   /* threads waiting for one (PostgreSQL) */
     long long acquired_total;
     long long timeouts_total;
 };

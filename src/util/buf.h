@@ -22,7 +22,10 @@ typedef struct pd_buf {
     bool oom;
 } pd_buf;
 
-#define PD_BUF_INIT {NULL, 0, 0, false}
+#define PD_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void pd_buf_init(pd_buf *b);
 /** Make room for @p extra more bytes. @return false (and oom) on failure. */

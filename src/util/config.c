@@ -25,10 +25,22 @@ struct key {
 };
 
 #define STR(sec, nm, field)                                                                        \
-    {sec, nm, K_STR, offsetof(struct pd_config, field), sizeof(((struct pd_config *)0)->field), 0, 0}
-#define INT(sec, nm, field, lo, hi) {sec, nm, K_INT, offsetof(struct pd_config, field), 0, lo, hi}
-#define LNG(sec, nm, field, lo, hi) {sec, nm, K_LONG, offsetof(struct pd_config, field), 0, lo, hi}
-#define BOOL(sec, nm, field)        {sec, nm, K_BOOL, offsetof(struct pd_config, field), 0, 0, 1}
+    {                                                                                              \
+        sec, nm, K_STR, offsetof(struct pd_config, field), sizeof(((struct pd_config *)0)->field), \
+            0, 0                                                                                   \
+    }
+#define INT(sec, nm, field, lo, hi)                                                                \
+    {                                                                                              \
+        sec, nm, K_INT, offsetof(struct pd_config, field), 0, lo, hi                               \
+    }
+#define LNG(sec, nm, field, lo, hi)                                                                \
+    {                                                                                              \
+        sec, nm, K_LONG, offsetof(struct pd_config, field), 0, lo, hi                              \
+    }
+#define BOOL(sec, nm, field)                                                                       \
+    {                                                                                              \
+        sec, nm, K_BOOL, offsetof(struct pd_config, field), 0, 0, 1                                \
+    }
 
 static const struct key keys[] = {
     STR("server", "listen", listen),
@@ -276,10 +288,18 @@ void pd_config_dump(const struct pd_config *c, FILE *out)
             section = k->section;
         }
         switch (k->kind) {
-        case K_STR: fprintf(out, "%s = %s\n", k->name, base); break;
-        case K_INT: fprintf(out, "%s = %d\n", k->name, *(const int *)base); break;
-        case K_LONG: fprintf(out, "%s = %ld\n", k->name, *(const long *)base); break;
-        case K_BOOL: fprintf(out, "%s = %s\n", k->name, *(const bool *)base ? "true" : "false"); break;
+        case K_STR:
+            fprintf(out, "%s = %s\n", k->name, base);
+            break;
+        case K_INT:
+            fprintf(out, "%s = %d\n", k->name, *(const int *)base);
+            break;
+        case K_LONG:
+            fprintf(out, "%s = %ld\n", k->name, *(const long *)base);
+            break;
+        case K_BOOL:
+            fprintf(out, "%s = %s\n", k->name, *(const bool *)base ? "true" : "false");
+            break;
         }
     }
 }

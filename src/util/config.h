@@ -17,30 +17,30 @@
 
 struct pd_config {
     /* [server] */
-    char listen[128];          /* HOST:PORT, default 127.0.0.1:8080 */
-    int threads;               /* worker threads, default 2×cores */
-    int max_connections;       /* default 1024 */
-    int connection_timeout_s;  /* idle keep-alive timeout, default 30 */
-    long max_body_bytes;       /* default 1 MiB */
-    int max_url_bytes;         /* default 2048 */
-    long max_header_bytes;     /* per-connection memory for headers, default 32 KiB */
-    char web_root[512];        /* console and public pages, default "web" */
-    char vendor_root[512];     /* npm packages served under /vendor/, default "node_modules" */
-    char access_log[512];      /* "-" stderr (default), "off", or a file path */
-    bool trust_proxy;          /* take the client address from X-Forwarded-For */
-    bool cookie_secure;        /* mark the session cookie Secure (behind TLS) */
-    bool migrate_on_start;     /* serve runs migrations first */
+    char listen[128];         /* HOST:PORT, default 127.0.0.1:8080 */
+    int threads;              /* worker threads, default 2×cores */
+    int max_connections;      /* default 1024 */
+    int connection_timeout_s; /* idle keep-alive timeout, default 30 */
+    long max_body_bytes;      /* default 1 MiB */
+    int max_url_bytes;        /* default 2048 */
+    long max_header_bytes;    /* per-connection memory for headers, default 32 KiB */
+    char web_root[512];       /* console and public pages, default "web" */
+    char vendor_root[512];    /* npm packages served under /vendor/, default "node_modules" */
+    char access_log[512];     /* "-" stderr (default), "off", or a file path */
+    bool trust_proxy;         /* take the client address from X-Forwarded-For */
+    bool cookie_secure;       /* mark the session cookie Secure (behind TLS) */
+    bool migrate_on_start;    /* serve runs migrations first */
     /* [database] */
-    char db_url[512];          /* default sqlite:var/parceldesk.db */
-    int pool_size;             /* PostgreSQL pool, default 8 */
-    int busy_timeout_ms;       /* SQLite, default 5000 */
-    long cache_kib;            /* SQLite page cache per connection, default 16384 */
+    char db_url[512];    /* default sqlite:var/parceldesk.db */
+    int pool_size;       /* PostgreSQL pool, default 8 */
+    int busy_timeout_ms; /* SQLite, default 5000 */
+    long cache_kib;      /* SQLite page cache per connection, default 16384 */
     /* [auth] */
-    int session_ttl_s;         /* idle session lifetime, default 8 h */
-    int login_max_failures;    /* lock after this many consecutive failures, default 5 */
-    int lockout_s;             /* lock duration, default 15 min */
+    int session_ttl_s;      /* idle session lifetime, default 8 h */
+    int login_max_failures; /* lock after this many consecutive failures, default 5 */
+    int lockout_s;          /* lock duration, default 15 min */
     /* [log] */
-    char log_level[16];        /* debug|info|warn|error */
+    char log_level[16]; /* debug|info|warn|error */
 };
 
 /** Fill the defaults. */

@@ -10,10 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PD_PWHASH_MAX   128 /* crypto_pwhash_STRBYTES */
-#define PD_SHA256_HEX   65  /* 64 hex digits + NUL */
-#define PD_TOKEN_CHARS  43  /* 32 random bytes, base64url without padding */
-#define PD_TOKEN_BUF    (PD_TOKEN_CHARS + 1)
+#define PD_PWHASH_MAX  128 /* crypto_pwhash_STRBYTES */
+#define PD_SHA256_HEX  65  /* 64 hex digits + NUL */
+#define PD_TOKEN_CHARS 43  /* 32 random bytes, base64url without padding */
+#define PD_TOKEN_BUF   (PD_TOKEN_CHARS + 1)
 
 /** @return false when libsodium cannot initialise (no entropy source). */
 bool pd_crypto_init(void);

@@ -31,9 +31,9 @@ void pd_log_at(enum pd_log_level lvl, const char *file, int line, const char *fm
 #define pd_error(...) pd_log_at(PD_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 
 #define PD_BREAK(cond)                                                                             \
-    (!(cond) ? (pd_log_at(PD_LOG_ERROR, __FILE__, __LINE__, "internal check failed: %s", #cond),   \
-                true)                                                                              \
-             : false)
+    (!(cond)                                                                                       \
+         ? (pd_log_at(PD_LOG_ERROR, __FILE__, __LINE__, "internal check failed: %s", #cond), true) \
+         : false)
 #define PD_BREAK_OP(cond)                                                                          \
     (!(cond) ? (pd_log_at(PD_LOG_DEBUG, __FILE__, __LINE__, "bad input: %s", #cond), true) : false)
 

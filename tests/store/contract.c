@@ -46,6 +46,12 @@ int ct_seq(void)
     return __atomic_add_fetch(&seq, 1, __ATOMIC_SEQ_CST);
 }
 
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 /* ---- fixture --------------------------------------------------------------- */
 
 static void admin_exec(const char *sql)
@@ -249,8 +255,7 @@ static void test_options_default(void **state)
     assert_int_equal(o.mmap_bytes, 256L * 1024 * 1024);
 }
 
-static void expect_open_error(const char *url, const struct pd_store_options *o,
-                              const char *needle)
+static void expect_open_error(const char *url, const struct pd_store_options *o, const char *needle)
 {
     char err[256] = "";
     pd_store *st = pd_store_open(url, o, err);
@@ -406,6 +411,7 @@ struct txc {
     char code[PD_CODE_MAX];
     pd_qs first, later; /* what the callback returns on the first and later calls */
     bool raw_error;     /* run failing SQL after the insert */
+    bool ignore_error;  /* … and return success anyway (a buggy callback) */
     bool saw_dup;
 };
 
@@ -425,7 +431,7 @@ static pd_qs tx_insert_cb(pd_db *db, void *cls)
     t->saw_dup |= dup;
     if (t->raw_error) {
         qs = db->ops->exec_script(db, "SELECT * FROM no_such_table_pd");
-        if (qs >= 0)
+        if (qs >= 0 || t->ignore_error)
             return PD_QS_ONE; /* the test will fail on the missing error */
         return qs;
     }
@@ -504,6 +510,17 @@ static void test_tx_hard_rolls_back(void **state)
     assert_int_equal(pd_tx_run(ct_store, "sql error", false, tx_insert_cb, &t), PD_QS_HARD);
     assert_int_equal(t.calls, 1);
     assert_int_equal(node_exists(ct_store, t.code), PD_QS_NONE);
+
+    /* A callback that ignores a failed statement and returns success: on
+     * PostgreSQL the failure already doomed the transaction, and commit must
+     * say so rather than report a write that did not happen. */
+    if (is_pg) {
+        new_txc(&t, PD_QS_ONE, PD_QS_ONE);
+        t.raw_error = true;
+        t.ignore_error = true;
+        assert_int_equal(pd_tx_run(ct_store, "ignored error", false, tx_insert_cb, &t), PD_QS_HARD);
+        assert_int_equal(node_exists(ct_store, t.code), PD_QS_NONE);
+    }
 
     /* The connection is still good afterwards. */
     new_txc(&t, PD_QS_ONE, PD_QS_ONE);
@@ -614,13 +631,15 @@ static void test_concurrent_writers(void **state)
     s.ordered = true;
     s.tag = tag;
     struct cw_list l = {.f = {.node_path = n.path, .role = -1, .limit = 1000}, .s = &s};
-    for (;;) {
+    int pages = 0;
+    for (; pages < 10; pages++) {
         int before = s.count;
         l.f.after_id = s.last_id;
         assert_true(pd_tx_run(ct_store, "list", true, cw_list, &l) >= 0);
         if (s.count == before)
             break;
     }
+    assert_int_equal(pages, 1); /* one full page, then an empty one */
     assert_true(s.ordered);
     assert_int_equal(s.count, CW_THREADS * CW_USERS);
     for (int t = 0; t < CW_THREADS; t++)
@@ -632,6 +651,75 @@ static void test_concurrent_writers(void **state)
     pd_store_stats(ct_store, &st);
     assert_int_equal(st.in_use, 0);
     assert_true(st.acquired_total >= CW_THREADS * CW_USERS);
+}
+
+/* ---- lock conflicts are transient ------------------------------------------------- */
+
+struct blocked_update {
+    pd_db *db;
+    struct pd_node n;
+    pd_qs qs;
+};
+
+static void *blocked_update_main(void *p)
+{
+    struct blocked_update *b = p;
+    b->qs = b->db->ops->node_update(b->db, &b->n);
+    return NULL;
+}
+
+static void test_lock_conflict_is_soft(void **state)
+{
+    struct pd_node x, y;
+    pd_db *db = ct_begin(ct_store);
+    ct_node(db, "LK-", PD_NODE_HEAD_OFFICE, 0, &x);
+    ct_node(db, "LK-", PD_NODE_HEAD_OFFICE, 0, &y);
+    ct_commit(db);
+
+    if (!is_pg) {
+        /* A second writer that may not wait: SQLITE_BUSY is PD_QS_SOFT, and
+         * once the first commits the second gets in. */
+        struct pd_store_options o;
+        pd_store_options_default(&o);
+        o.busy_timeout_ms = 0;
+        pd_store *other = ct_open(ct_store->url, &o);
+        pd_db *a = pd_store_acquire(ct_store);
+        pd_db *b = pd_store_acquire(other);
+        assert_int_equal(a->ops->begin(a, false), PD_QS_NONE);
+        assert_int_equal(a->ops->node_update(a, &x), PD_QS_ONE);
+        assert_int_equal(b->ops->begin(b, false), PD_QS_SOFT);
+        b->ops->rollback(b);
+        assert_int_equal(a->ops->commit(a), PD_QS_NONE);
+        assert_int_equal(b->ops->begin(b, false), PD_QS_NONE);
+        assert_int_equal(b->ops->node_update(b, &y), PD_QS_ONE);
+        assert_int_equal(b->ops->commit(b), PD_QS_NONE);
+        pd_store_release(ct_store, a);
+        pd_store_release(other, b);
+        pd_store_close(other);
+        return;
+    }
+    /* PostgreSQL: a real deadlock. A holds x and wants y; B holds y and
+     * wants x. The server aborts one of them with 40P01 (after
+     * deadlock_timeout, 1 s by default), which must come back as SOFT. */
+    pd_db *a = pd_store_acquire(ct_store);
+    pd_db *b = pd_store_acquire(ct_store);
+    assert_int_equal(a->ops->begin(a, false), PD_QS_NONE);
+    assert_int_equal(b->ops->begin(b, false), PD_QS_NONE);
+    assert_int_equal(a->ops->node_update(a, &x), PD_QS_ONE);
+    assert_int_equal(b->ops->node_update(b, &y), PD_QS_ONE);
+    struct blocked_update ta = {.db = a, .n = y};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, blocked_update_main, &ta), 0);
+    sleep_ms(100); /* let A queue behind B's lock */
+    pd_qs qb = b->ops->node_update(b, &x);
+    pthread_join(th, NULL);
+    if (!((ta.qs == PD_QS_SOFT && qb == PD_QS_ONE) || (ta.qs == PD_QS_ONE && qb == PD_QS_SOFT)))
+        fail_msg("deadlock: A got %d, B got %d; want one SOFT (-1) and one ONE", (int)ta.qs,
+                 (int)qb);
+    a->ops->rollback(a);
+    b->ops->rollback(b);
+    pd_store_release(ct_store, a);
+    pd_store_release(ct_store, b);
 }
 
 /* ---- pool and connection state ----------------------------------------------------- */
@@ -648,12 +736,6 @@ static void *waiter_main(void *p)
     if (w->got)
         pd_store_release(w->st, w->got);
     return NULL;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 static void test_pool_stats(void **state)
@@ -728,8 +810,10 @@ static void test_pool_stats(void **state)
         pd_store_stats(st, &s);
     } while (s.waiting != 1 && (waited += 5) < 900);
     assert_int_equal(s.waiting, 1);
+    int64_t t_release = pd_mono_us();
     pd_store_release(st, a);
     pthread_join(th, NULL);
+    assert_true(pd_mono_us() - t_release < 500 * 1000); /* woken, not timed out */
     assert_ptr_equal(w.got, a);
     pd_store_stats(st, &s);
     assert_int_equal(s.waiting, 0);
@@ -773,8 +857,8 @@ static void kill_sessions(const char *app)
              " WHERE application_name = '%s'",
              app);
     assert_true(admin_count(sql) >= 1);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'", app);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_stat_activity WHERE application_name = '%s'",
+             app);
     for (int i = 0; i < 250 && admin_count(sql) > 0; i++)
         sleep_ms(20);
     assert_int_equal(admin_count(sql), 0);
@@ -871,6 +955,7 @@ const struct CMUnitTest ct_tests_core[] = {
     cmocka_unit_test_teardown(test_tx_soft_gives_up, ct_cleanup),
     cmocka_unit_test_teardown(test_tx_hard_rolls_back, ct_cleanup),
     cmocka_unit_test_teardown(test_concurrent_writers, ct_cleanup),
+    cmocka_unit_test_teardown(test_lock_conflict_is_soft, ct_cleanup),
     cmocka_unit_test_teardown(test_pool_stats, ct_cleanup),
     cmocka_unit_test_teardown(test_pg_connection_recovery, ct_cleanup),
     cmocka_unit_test_teardown(test_pg_unreachable, ct_cleanup),

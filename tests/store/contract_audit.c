@@ -79,8 +79,8 @@ static int audit_setup(void **state)
     add(db, 0, PD_ACTOR_SYSTEM, 0, "system", "system.start", "system", "", 0, 1000);
     add(db, 1, PD_ACTOR_USER, 11, "管理员", "user.create", "user", "u1", a.id, 2000);
     add(db, 2, PD_ACTOR_USER, 12, "李四", "user.read_personal", "user", "u1", a1.id, 3000);
-    add(db, 3, PD_ACTOR_APIKEY, 13, "pdk_12345678", "scan.upload", "waybill", "SF1234567890",
-        b.id, 4000);
+    add(db, 3, PD_ACTOR_APIKEY, 13, "pdk_12345678", "scan.upload", "waybill", "SF1234567890", b.id,
+        4000);
     add(db, 4, PD_ACTOR_PUBLIC, 0, "", "tracking.query", "waybill", "SF1234567890", a1.id, 5000);
     add(db, 5, PD_ACTOR_USER, 12, "李四", "user.update", "user", "u2", hq.id, 5000);
     ct_commit(db);
@@ -106,8 +106,8 @@ static void expect(struct pd_audit_filter f, const int *want, int nwant)
     assert_int_equal(c.n, nwant);
     for (int i = 0; i < nwant; i++)
         if (c.v[i].a.id != e[want[i]].id)
-            fail_msg("position %d: entry id %lld, want e%d (id %lld)", i,
-                     (long long)c.v[i].a.id, want[i], (long long)e[want[i]].id);
+            fail_msg("position %d: entry id %lld, want e%d (id %lld)", i, (long long)c.v[i].a.id,
+                     want[i], (long long)e[want[i]].id);
 }
 
 #define EXPECT(filter, ...)                                                                        \
@@ -164,13 +164,13 @@ static void test_audit_filters(void **state)
     EXPECT(((struct pd_audit_filter){.limit = 2}), 5, 4);
     /* Combined. */
     EXPECT(((struct pd_audit_filter){.node_path = a.path, .actor_id = 12}), 2);
-    EXPECT(((struct pd_audit_filter){.node_path = b.path, .object_type = "waybill",
-                                     .from_ms = 4000, .to_ms = 4001}),
+    EXPECT(((struct pd_audit_filter){
+               .node_path = b.path, .object_type = "waybill", .from_ms = 4000, .to_ms = 4001}),
            3);
     expect((struct pd_audit_filter){.node_path = a.path, .action = "scan.upload"}, NULL, 0);
     /* Empty strings do not filter. */
-    EXPECT(((struct pd_audit_filter){.node_path = "", .action = "", .object_type = "",
-                                     .object_id = ""}),
+    EXPECT(((struct pd_audit_filter){
+               .node_path = "", .action = "", .object_type = "", .object_id = ""}),
            5, 4, 3, 2, 1, 0);
     /* No match at all. */
     expect((struct pd_audit_filter){.action = "user.create%"}, NULL, 0);
@@ -237,8 +237,8 @@ static void test_audit_node_path_copied(void **state)
      * naming a node that does not exist gets an empty path and so shows
      * only to unscoped readers. */
     pd_db *db = ct_begin(st);
-    struct pd_audit x = {.actor_kind = PD_ACTOR_USER, .actor_id = 99, .action = "ghost.write",
-                         .node_id = 987654321};
+    struct pd_audit x = {
+        .actor_kind = PD_ACTOR_USER, .actor_id = 99, .action = "ghost.write", .node_id = 987654321};
     assert_int_equal(db->ops->audit_insert(db, &x), PD_QS_ONE);
     struct collect_audit c = {0};
     struct pd_audit_filter f = {.node_path = hq.path, .action = "ghost.write"};

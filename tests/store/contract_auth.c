@@ -139,8 +139,8 @@ static int collect_key(void *cls, const struct pd_apikey *k)
     return 0;
 }
 
-static void key_new(pd_db *db, const char *name, enum pd_role role, int64_t node, int64_t by,
-                    int n, struct pd_apikey *k)
+static void key_new(pd_db *db, const char *name, enum pd_role role, int64_t node, int64_t by, int n,
+                    struct pd_apikey *k)
 {
     memset(k, 0, sizeof *k);
     snprintf(k->prefix, sizeof k->prefix, "pdk_%08d", n);

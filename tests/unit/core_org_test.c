@@ -18,7 +18,8 @@ static void error_registry(void **state)
         /* "area.reason", lower case, unique, a real HTTP error status, both messages */
         assert_non_null(strchr(code, '.'));
         for (const char *p = code; *p; p++)
-            assert_true((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_');
+            assert_true((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+                        *p == '_');
         assert_int_equal(pd_err_from_code(code), e);
         assert_true(pd_err_status((pd_err)e) >= 400 && pd_err_status((pd_err)e) < 600);
         assert_true(strlen(pd_err_message((pd_err)e, "zh")) > 0);
@@ -114,7 +115,7 @@ static void masking(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(error_registry), cmocka_unit_test(node_tree_rules),
+        cmocka_unit_test(error_registry),  cmocka_unit_test(node_tree_rules),
         cmocka_unit_test(roles_and_scope), cmocka_unit_test(names_and_passwords),
         cmocka_unit_test(masking),
     };

@@ -544,6 +544,55 @@ static void long_urls(void **state)
     free_resp(&r);
 }
 
+static void oversized_headers_refused(void **state)
+{
+    /* max_header_bytes is 16 KiB: a 20 KiB header does not fit the connection's memory. */
+    size_t n = 20 * 1024;
+    char *req = malloc(n + 128);
+    int k = sprintf(req, "GET /t/hello HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(req + k, 'b', n);
+    strcpy(req + k + n, "\r\n\r\n");
+    struct resp r;
+    int fd = conn_open(F.port);
+    send_str(fd, req);
+    free(req);
+    assert_true(read_resp(fd, &r, false));
+    assert_true(r.status == 431 || r.status == 413);
+    free_resp(&r);
+    close(fd);
+    roundtrip("GET /t/hello HTTP/1.1\r\nHost: x\r\n\r\n", &r, false);
+    assert_int_equal(r.status, 200);
+    free_resp(&r);
+}
+
+static void listen_addresses(void **state)
+{
+    struct pd_app app = F.app;
+    app.access_log = NULL;
+    char err[256] = "";
+    snprintf(app.cfg.listen, sizeof app.cfg.listen, "nonsense");
+    assert_null(pd_server_start(&app, routes, NROUTES, err));
+    assert_non_null(strstr(err, "nonsense"));
+    snprintf(app.cfg.listen, sizeof app.cfg.listen, "127.0.0.1:99999");
+    assert_null(pd_server_start(&app, routes, NROUTES, err));
+    /* The fixture's port is taken. */
+    snprintf(app.cfg.listen, sizeof app.cfg.listen, "127.0.0.1:%u", F.port);
+    assert_null(pd_server_start(&app, routes, NROUTES, err));
+    assert_non_null(strstr(err, "cannot listen"));
+    /* IPv6 loopback, where the machine has it. */
+    snprintf(app.cfg.listen, sizeof app.cfg.listen, "[::1]:0");
+    struct pd_server *s6 = pd_server_start(&app, routes, NROUTES, err);
+    if (s6) {
+        assert_true(pd_server_port(s6) > 0);
+        pd_server_stop(s6, 100);
+    }
+    /* A route table with a broken pattern is refused up front. */
+    static const struct pd_route bad[] = {{PD_GET, "/x/{*rest}/y", PD_ROUTE_PUBLIC, 0, h_ok}};
+    snprintf(app.cfg.listen, sizeof app.cfg.listen, "127.0.0.1:0");
+    assert_null(pd_server_start(&app, bad, 1, err));
+    assert_non_null(strstr(err, "route table"));
+}
+
 static void request_id_echo_or_generated(void **state)
 {
     struct resp r;
@@ -886,6 +935,8 @@ int main(void)
         cmocka_unit_test(method_not_allowed_with_allow),
         cmocka_unit_test(body_limits),
         cmocka_unit_test(long_urls),
+        cmocka_unit_test(oversized_headers_refused),
+        cmocka_unit_test(listen_addresses),
         cmocka_unit_test(request_id_echo_or_generated),
         cmocka_unit_test(json_body_checks),
         cmocka_unit_test(authentication_and_permissions),

@@ -104,9 +104,15 @@ static void time_round_trip(void **state)
     assert_true(pd_time_parse("1969-12-31T23:59:59Z", &ms));
     assert_int_equal(ms, -1000);
     assert_string_equal(pd_time_format(ms, 0, out), "1969-12-31T23:59:59Z");
-    const char *bad[] = {"2026-11-23", "2026-11-23T10:00:00", "2026-02-30T10:00:00Z",
-                         "2025-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-23T24:00:00Z",
-                         "2026-11-23T10:00:00+8:00", "2026-11-23T10:00:00Zjunk", "",
+    const char *bad[] = {"2026-11-23",
+                         "2026-11-23T10:00:00",
+                         "2026-02-30T10:00:00Z",
+                         "2025-02-29T00:00:00Z",
+                         "2026-13-01T00:00:00Z",
+                         "2026-11-23T24:00:00Z",
+                         "2026-11-23T10:00:00+8:00",
+                         "2026-11-23T10:00:00Zjunk",
+                         "",
                          "2026-11-23T10:00:00.Z"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(pd_time_parse(bad[i], &ms));
@@ -131,8 +137,10 @@ static void civil_days(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_limits_and_reset), cmocka_unit_test(buf_json_escaping),
-        cmocka_unit_test(utf8_validation),        cmocka_unit_test(time_round_trip),
+        cmocka_unit_test(arena_limits_and_reset),
+        cmocka_unit_test(buf_json_escaping),
+        cmocka_unit_test(utf8_validation),
+        cmocka_unit_test(time_round_trip),
         cmocka_unit_test(civil_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,9 +22,8 @@ static json_t *key_json(const struct pd_apikey *k)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:{s:s}, s:o, s:o, s:o}", "id", (json_int_t)k->id,
                      "prefix", k->prefix, "name", k->name, "role", pd_role_name(k->role), "node",
-                     "code", k->node_code, "created_at", pd__json_time(k->created_ms),
-                     "revoked_at", pd__json_time(k->revoked_ms), "last_used_at",
-                     pd__json_time(k->last_used_ms));
+                     "code", k->node_code, "created_at", pd__json_time(k->created_ms), "revoked_at",
+                     pd__json_time(k->revoked_ms), "last_used_at", pd__json_time(k->last_used_ms));
 }
 
 struct list_tx {

@@ -34,6 +34,7 @@ static int on_entry(void *cls, const struct pd_audit *a)
                           "object_id", a->object_id, "ip", a->ip, "request_id", a->request_id,
                           "detail", detail ? detail : json_null());
     json_object_set_new(e, "node_id", json_integer(a->node_id));
+    json_object_set_new(e, "node_code", *a->node_code ? json_string(a->node_code) : json_null());
     json_array_append_new(t->items, e);
     t->last_id = a->id;
     t->count++;
@@ -50,8 +51,8 @@ static pd_qs list_tx(pd_db *db, void *cls)
 
 int pd_api_audit_list(struct pd_req *rq)
 {
-    static const char *const allowed[] = {"actor_id", "action", "object_type", "object_id",
-                                          "from",     "to",     "before",      "limit", NULL};
+    static const char *const allowed[] = {"actor_id", "action", "object_type", "object_id", "from",
+                                          "to",       "before", "limit",       NULL};
     if (!pd__query_only(rq, allowed))
         return PD_HANDLED;
     struct list_tx t = {.f = {.node_path = rq->who.node_path}};

@@ -317,14 +317,15 @@ int pd_api_me(struct pd_req *rq)
     pd_buf_puts(&b, ",\"type\":");
     pd_buf_json_cstr(&b, pd_node_type_name(w->node_type));
     pd_buf_puts(&b, "},\"active\":true,\"created_at\":");
-    pd_buf_json_cstr(&b, w->created_ms ? pd_time_format(w->created_ms, PD_CST_OFFSET_MIN, ts)
-                                       : NULL);
+    pd_buf_json_cstr(&b,
+                     w->created_ms ? pd_time_format(w->created_ms, PD_CST_OFFSET_MIN, ts) : NULL);
     pd_buf_puts(&b, ",\"auth\":");
     pd_buf_json_cstr(&b, w->kind == PD_WHO_APIKEY ? "apikey" : "session");
     pd_buf_puts(&b, ",\"permissions\":[");
     bool first = true;
+    uint64_t bits = pd_app_role_bits(rq->app, w->role);
     for (int p = 0; p < PD_PERM__COUNT; p++) {
-        if (!pd_app_role_has(rq->app, w->role, (enum pd_perm)p))
+        if (!((bits >> p) & 1u))
             continue;
         if (!first)
             pd_buf_putc(&b, ',');

@@ -27,7 +27,8 @@ json_t *pd__user_json(const struct pd_user *u, const struct pd_node *node, bool 
         jn = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)node->id, "code", node->code,
                        "name", node->name, "type", pd_node_type_name(node->type));
     else
-        jn = json_pack("{s:I, s:s}", "id", (json_int_t)u->node_id, "code", u->node_code);
+        jn = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)u->node_id, "code", u->node_code,
+                       "name", u->node_name, "type", pd_node_type_name(u->node_type));
     const char *phone = full_phone ? u->phone : pd_mask_phone(u->phone, masked, sizeof masked);
     return json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s, s:o, s:b, s:o}", "id", (json_int_t)u->id,
                      "username", u->username, "display_name", u->display_name, "phone",
@@ -83,8 +84,8 @@ bool pd__query_int(struct pd_req *rq, const char *key, int64_t lo, int64_t hi, i
     long long x = strtoll(v, &end, 10);
     if (errno || end == v || *end || x < lo || x > hi) {
         char detail[96];
-        snprintf(detail, sizeof detail, "expected an integer between %lld and %lld",
-                 (long long)lo, (long long)hi);
+        snprintf(detail, sizeof detail, "expected an integer between %lld and %lld", (long long)lo,
+                 (long long)hi);
         pd_reply_err(rq, PD_E_QUERY_INVALID, key, detail);
         return false;
     }

@@ -30,17 +30,17 @@ int pd_api_permissions_get(struct pd_req *rq)
         for (int p = 0; p < PD_PERM__COUNT; p++)
             if (pd_app_role_has(rq->app, (enum pd_role)r, (enum pd_perm)p))
                 json_array_append_new(perms, json_string(pd_perm_name((enum pd_perm)p)));
-        json_array_append_new(roles, json_pack("{s:s, s:s, s:b, s:o}", "role",
-                                               pd_role_name((enum pd_role)r), "name",
-                                               pd_role_zh((enum pd_role)r), "human",
-                                               pd_role_is_human((enum pd_role)r), "permissions",
-                                               perms));
+        json_array_append_new(
+            roles, json_pack("{s:s, s:s, s:b, s:o}", "role", pd_role_name((enum pd_role)r), "name",
+                             pd_role_zh((enum pd_role)r), "human",
+                             pd_role_is_human((enum pd_role)r), "permissions", perms));
     }
     json_t *all = json_array();
     for (int p = 0; p < PD_PERM__COUNT; p++)
         json_array_append_new(all, json_pack("{s:s, s:s}", "name", pd_perm_name((enum pd_perm)p),
                                              "title", perm_titles[p]));
-    return pd_reply_json_steal(rq, 200, json_pack("{s:o, s:o}", "roles", roles, "permissions", all));
+    return pd_reply_json_steal(rq, 200,
+                               json_pack("{s:o, s:o}", "roles", roles, "permissions", all));
 }
 
 struct put_tx {

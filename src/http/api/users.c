@@ -99,7 +99,8 @@ int pd_api_users_list(struct pd_req *rq)
         return pd__reply_db_error(rq);
     }
     json_t *next = t.count == (int)limit ? json_integer(t.last_id) : json_null();
-    return pd_reply_json_steal(rq, 200, json_pack("{s:o, s:o}", "items", t.items, "next_after", next));
+    return pd_reply_json_steal(rq, 200,
+                               json_pack("{s:o, s:o}", "items", t.items, "next_after", next));
 }
 
 /* ---- get (audited: shows personal data) --------------------------------- */
@@ -140,8 +141,8 @@ int pd_api_users_get(struct pd_req *rq)
     struct get_tx t = {.rq = rq};
     if (!pd__parse_id(rq->args[0], &t.id))
         return pd_reply_err(rq, PD_E_USER_NOT_FOUND, NULL, NULL);
-    t.full = t.id == rq->who.id ||
-             pd_app_role_has(rq->app, rq->who.role, PD_PERM_PERSONAL_DATA_READ);
+    t.full =
+        t.id == rq->who.id || pd_app_role_has(rq->app, rq->who.role, PD_PERM_PERSONAL_DATA_READ);
     if (pd_tx_run(rq->app->store, "get user", !t.full, get_tx, &t) < 0)
         return pd__reply_db_error(rq);
     if (!t.found)
@@ -188,8 +189,9 @@ static pd_qs create_tx(pd_db *db, void *cls)
     snprintf(t->user.node_path, sizeof t->user.node_path, "%s", t->node.path);
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)t->user.id);
-    char *detail = pd_arena_printf(&t->rq->arena, "{\"username\":\"%s\",\"role\":\"%s\",\"node\":\"%s\"}",
-                                   t->user.username, pd_role_name(t->user.role), t->node.code);
+    char *detail =
+        pd_arena_printf(&t->rq->arena, "{\"username\":\"%s\",\"role\":\"%s\",\"node\":\"%s\"}",
+                        t->user.username, pd_role_name(t->user.role), t->node.code);
     struct pd_audit a;
     pd_audit_for(&a, t->rq, "user.create", "user", id, t->node.id, detail);
     return db->ops->audit_insert(db, &a);
@@ -238,7 +240,7 @@ struct update_tx {
     struct pd_req *rq;
     int64_t id;
     const char *display, *node_code, *phone;
-    int role;                 /* -1: unchanged */
+    int role; /* -1: unchanged */
     bool has_active, active;
     const char *password_hash; /* NULL: unchanged */
     struct pd_user user;

@@ -75,7 +75,8 @@ pd_qs pd__pg_audit_list(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb 
     PGresult *r = pd__pg_run(
         c, PD_PG_AUDIT_LIST,
         "SELECT id, at_ms, actor_kind, actor_id, actor_name, action, object_type, object_id,"
-        " node_id, ip, request_id, detail FROM audit_log"
+        " node_id, ip, request_id, detail,"
+        " COALESCE((SELECT n.code FROM nodes n WHERE n.id = audit_log.node_id), '') FROM audit_log"
         " WHERE ($1::text IS NULL OR (node_path >= $1::text AND node_path < $2::text)"
         "        OR node_id = 0)"
         " AND ($3::bigint = 0 OR actor_id = $3::bigint)"
@@ -105,6 +106,7 @@ pd_qs pd__pg_audit_list(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb 
         pd__pg_col(r, i, 9, a.ip, sizeof a.ip);
         pd__pg_col(r, i, 10, a.request_id, sizeof a.request_id);
         a.detail = PQgetisnull(r, i, 11) ? NULL : PQgetvalue(r, i, 11);
+        pd__pg_col(r, i, 12, a.node_code, sizeof a.node_code);
         if (!pd__actor_kind_parse(kind, &a.actor_kind)) {
             snprintf(c->err, sizeof c->err, "audit entry %lld has unknown actor kind '%.16s'",
                      (long long)a.id, kind);

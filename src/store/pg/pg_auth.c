@@ -47,8 +47,7 @@ pd_qs pd__pg_session_insert(pd_db *db, struct pd_session *s)
     return PD_QS_ONE;
 }
 
-pd_qs pd__pg_session_get(pd_db *db, const char *token_hash, struct pd_session *s,
-                         struct pd_user *u)
+pd_qs pd__pg_session_get(pd_db *db, const char *token_hash, struct pd_session *s, struct pd_user *u)
 {
     struct pd__pg_conn *c = C(db);
     struct pd__pg_params p = {0};
@@ -118,7 +117,7 @@ pd_qs pd__pg_session_purge_expired(pd_db *db, int64_t now_ms)
 /* ---- API keys ----------------------------------------------------------- */
 
 #define KEY_COLS                                                                                   \
-    "k.id, k.prefix, k.key_hash, k.name, k.role, k.node_id, n.code, n.path, k.created_by,"        \
+    "k.id, k.prefix, k.key_hash, k.name, k.role, k.node_id, n.code, n.path, k.created_by,"         \
     " k.created_ms, k.revoked_ms, k.last_used_ms"
 
 static pd_qs key_row(struct pd__pg_conn *c, const PGresult *r, int row, struct pd_apikey *k)
@@ -137,8 +136,8 @@ static pd_qs key_row(struct pd__pg_conn *c, const PGresult *r, int row, struct p
     k->revoked_ms = pd__pg_i64(r, row, 10);
     k->last_used_ms = pd__pg_i64(r, row, 11);
     if (!pd_role_parse(role, &k->role)) {
-        snprintf(c->err, sizeof c->err, "API key %lld has unknown role '%.32s'",
-                 (long long)k->id, role);
+        snprintf(c->err, sizeof c->err, "API key %lld has unknown role '%.32s'", (long long)k->id,
+                 role);
         pd_error("postgresql: %s", c->err);
         return PD_QS_HARD;
     }

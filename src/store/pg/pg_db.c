@@ -122,8 +122,8 @@ static void set_err(struct pd__pg_conn *c, const char *what, const char *msg)
 static pd_qs fail(struct pd__pg_conn *c, const PGresult *r, const char *what)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    set_err(c, what, r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
-                                                   : PQerrorMessage(c->pg));
+    set_err(c, what,
+            r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
     if (PQstatus(c->pg) != CONNECTION_OK ||
         (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))) {
         c->broken = true;
@@ -195,8 +195,8 @@ static PGconn *connect_db(const struct pg_store *st)
 {
     /* Keywords before dbname are defaults the URL may override; the one
      * after it is forced: every string in ParcelDesk is UTF-8. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname",
-                                "client_encoding", NULL};
+    const char *const keys[] = {"connect_timeout", "application_name", "dbname", "client_encoding",
+                                NULL};
     const char *const vals[] = {"5", "parceldesk", st->url, "UTF8", NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (pg && PQstatus(pg) == CONNECTION_OK)
@@ -401,10 +401,9 @@ static pd_qs pg_begin(pd_db *db, bool read_only)
         pd_error("postgresql: begin inside a transaction (nested pd_tx_run?)");
         return PD_QS_HARD;
     }
-    pd_qs qs = read_only
-                   ? pd__pg_cmd(c, PD_PG_BEGIN_RO,
-                                "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY", NULL)
-                   : pd__pg_cmd(c, PD_PG_BEGIN, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL);
+    pd_qs qs = read_only ? pd__pg_cmd(c, PD_PG_BEGIN_RO,
+                                      "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY", NULL)
+                         : pd__pg_cmd(c, PD_PG_BEGIN, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL);
     return qs < 0 ? qs : PD_QS_NONE;
 }
 

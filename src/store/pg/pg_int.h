@@ -1,7 +1,8 @@
 /*
  * Internals of the PostgreSQL backend, shared by its files: the pooled
  * connection struct, the statement ids, the text-parameter builder and the
- * run/column helpers. Only the files of src/store/pg and store.c include it.
+ * run/column helpers. Only the files of src/store/pg include it; the rest of
+ * the store sees pd__pg_open() in store_int.h.
  *
  * Statements: every query has an id below; pd__pg_run() prepares its SQL on
  * a connection the first time it runs there (again after a reconnect) under
@@ -63,11 +64,11 @@ enum pd_pg_stmt {
 /* One pooled connection (see pg_db.c for the pool's rules). */
 struct pd__pg_conn {
     struct pd_db base;
-    PGconn *pg;                     /* NULL until first used */
-    bool prepared[PD_PG__COUNT];    /* per connection generation */
-    bool broken;                    /* a connection-level failure was seen */
+    PGconn *pg;                  /* NULL until first used */
+    bool prepared[PD_PG__COUNT]; /* per connection generation */
+    bool broken;                 /* a connection-level failure was seen */
     struct pd__pg_conn *next_free;
-    char err[256];                  /* last failure, for logs and migrate's message */
+    char err[256]; /* last failure, for logs and migrate's message */
 };
 
 #define PD_PG_MAX_PARAMS 16
@@ -152,8 +153,8 @@ pd_qs pd__pg_user_row(struct pd__pg_conn *c, const PGresult *r, int row, int col
                       struct pd_user *u);
 
 #define PD_PG_USER_COLS                                                                            \
-    "u.id, u.username, u.display_name, u.phone, u.role, u.node_id, n.code, n.path, "              \
+    "u.id, u.username, u.display_name, u.phone, u.role, u.node_id, n.code, n.path, "               \
     "u.password_hash, u.active, u.failed_logins, u.locked_until_ms, u.password_changed_ms, "       \
-    "u.created_ms"
+    "u.created_ms, n.name, n.type"
 
 #endif

@@ -16,7 +16,7 @@
 /* ---- nodes ------------------------------------------------------------ */
 
 #define NODE_COLS                                                                                  \
-    "id, code, name, type, COALESCE(parent_id, 0), path, region, utc_offset_min, active, "        \
+    "id, code, name, type, COALESCE(parent_id, 0), path, region, utc_offset_min, active, "         \
     "created_ms"
 
 static pd_qs node_row(struct pd__pg_conn *c, const PGresult *r, int row, struct pd_node *n)
@@ -182,8 +182,7 @@ pd_qs pd__pg_node_dependents(pd_db *db, int64_t id, int64_t *count)
 
 /* ---- users ------------------------------------------------------------ */
 
-pd_qs pd__pg_user_row(struct pd__pg_conn *c, const PGresult *r, int row, int col,
-                      struct pd_user *u)
+pd_qs pd__pg_user_row(struct pd__pg_conn *c, const PGresult *r, int row, int col, struct pd_user *u)
 {
     memset(u, 0, sizeof *u);
     u->id = pd__pg_i64(r, row, col + 0);
@@ -200,6 +199,13 @@ pd_qs pd__pg_user_row(struct pd__pg_conn *c, const PGresult *r, int row, int col
     u->locked_until_ms = pd__pg_i64(r, row, col + 11);
     u->password_changed_ms = pd__pg_i64(r, row, col + 12);
     u->created_ms = pd__pg_i64(r, row, col + 13);
+    pd__pg_col(r, row, col + 14, u->node_name, sizeof u->node_name);
+    if (!pd_node_type_parse(PQgetvalue(r, row, col + 15), &u->node_type)) {
+        snprintf(c->err, sizeof c->err, "node %lld has unknown type '%.32s'", (long long)u->node_id,
+                 PQgetvalue(r, row, col + 15));
+        pd_error("postgresql: %s", c->err);
+        return PD_QS_HARD;
+    }
     if (!pd_role_parse(role, &u->role)) {
         snprintf(c->err, sizeof c->err, "user %lld has unknown role '%.32s'", (long long)u->id,
                  role);
@@ -356,8 +362,7 @@ pd_qs pd__pg_user_set_password(pd_db *db, int64_t id, const char *hash, int64_t 
                       &p);
 }
 
-pd_qs pd__pg_user_set_login_state(pd_db *db, int64_t id, int failed_logins,
-                                  int64_t locked_until_ms)
+pd_qs pd__pg_user_set_login_state(pd_db *db, int64_t id, int failed_logins, int64_t locked_until_ms)
 {
     struct pd__pg_params p = {0};
     pd__pg_p_i64(&p, id);

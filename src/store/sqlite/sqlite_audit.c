@@ -62,7 +62,8 @@ pd_qs pd__sq_audit_list(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb 
     sqlite3_stmt *s = pd__sq_prep(
         c, PD_SQ_AUDIT_LIST,
         "SELECT id, at_ms, actor_kind, actor_id, actor_name, action, object_type, object_id,"
-        " node_id, ip, request_id, detail FROM audit_log"
+        " node_id, ip, request_id, detail,"
+        " COALESCE((SELECT n.code FROM nodes n WHERE n.id = audit_log.node_id), '') FROM audit_log"
         " WHERE (?1 IS NULL OR (node_path >= ?1 AND node_path < ?2) OR node_id = 0)"
         " AND (?3 = 0 OR actor_id = ?3)"
         " AND (?4 IS NULL OR action = ?4)"
@@ -102,6 +103,7 @@ pd_qs pd__sq_audit_list(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb 
         pd__sq_col(s, 9, a.ip, sizeof a.ip);
         pd__sq_col(s, 10, a.request_id, sizeof a.request_id);
         a.detail = (const char *)sqlite3_column_text(s, 11); /* NULL stays NULL */
+        pd__sq_col(s, 12, a.node_code, sizeof a.node_code);
         if (!pd__actor_kind_parse(kind, &a.actor_kind)) {
             snprintf(c->err, sizeof c->err, "audit entry %lld has unknown actor kind '%s'",
                      (long long)a.id, kind);

@@ -131,7 +131,7 @@ pd_qs pd__sq_session_purge_expired(pd_db *db, int64_t now_ms)
 /* ---- API keys ----------------------------------------------------------- */
 
 #define KEY_COLS                                                                                   \
-    "k.id, k.prefix, k.key_hash, k.name, k.role, k.node_id, n.code, n.path, k.created_by,"        \
+    "k.id, k.prefix, k.key_hash, k.name, k.role, k.node_id, n.code, n.path, k.created_by,"         \
     " k.created_ms, k.revoked_ms, k.last_used_ms"
 
 static pd_qs key_row(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_apikey *k)
@@ -278,8 +278,8 @@ pd_qs pd__sq_apikey_revoke(pd_db *db, int64_t id, int64_t now_ms)
 pd_qs pd__sq_apikey_touch(pd_db *db, int64_t id, int64_t now_ms)
 {
     struct pd__sq_conn *c = C(db);
-    sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_APIKEY_TOUCH,
-                                  "UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1");
+    sqlite3_stmt *s =
+        pd__sq_prep(c, PD_SQ_APIKEY_TOUCH, "UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1");
     if (!s)
         return PD_QS_HARD;
     pd__sq_i64(s, 1, id);

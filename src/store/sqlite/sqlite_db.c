@@ -139,9 +139,8 @@ static struct pd__sq_conn *conn_open(struct sq_store *st, char err[256])
     c->base.ops = &sqlite_ops;
     c->base.store = &st->base;
     /* NOMUTEX: a connection is only ever used by one thread at a time. */
-    int rc = sqlite3_open_v2(st->path, &c->h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        st->path, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, 256, "cannot open SQLite database %.120s: %.100s", st->path,
                  c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
@@ -380,7 +379,8 @@ static pd_qs sq_schema_version(pd_db *db, int *version)
     pd__sq_done(s);
     if (qs < 0 || !exists)
         return qs < 0 ? qs : PD_QS_NONE;
-    s = pd__sq_prep(c, PD_SQ_SCHEMA_VERSION, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    s = pd__sq_prep(c, PD_SQ_SCHEMA_VERSION,
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_version");
     if (!s)
         return PD_QS_HARD;
     rc = sqlite3_step(s);

@@ -1,8 +1,8 @@
 /*
  * Internals of the SQLite backend, shared by its files: the connection and
  * store structs, the statement ids of the per-connection statement cache,
- * and the bind/step/column helpers. Only the files of src/store/sqlite and store.c
- * include it.
+ * and the bind/step/column helpers. Only the files of src/store/sqlite
+ * include it; the rest of the store sees pd__sqlite_open() in store_int.h.
  *
  * Statements: every query has an id below; pd__sq_prep() prepares its SQL
  * the first time a connection runs it and hands back the cached statement
@@ -71,7 +71,11 @@ struct pd__sq_conn {
     char err[256];                 /* last failure, for logs and migrate's message */
 };
 
-/** Run-time state of one statement step, mapped to pd_qs. */
+/**
+ * Map a failed SQLite result code @p rc to pd_qs: BUSY and LOCKED are
+ * PD_QS_SOFT, anything else PD_QS_HARD. Records the message in c->err and
+ * logs it; @p what names the operation.
+ */
 pd_qs pd__sq_fail(struct pd__sq_conn *c, int rc, const char *what);
 
 /**
@@ -143,9 +147,9 @@ pd_qs pd__sq_user_row(struct pd__sq_conn *c, sqlite3_stmt *s, int col, struct pd
 
 /* The user columns of "users u JOIN nodes n" in pd__sq_user_row's order. */
 #define PD_SQ_USER_COLS                                                                            \
-    "u.id, u.username, u.display_name, u.phone, u.role, u.node_id, n.code, n.path, "              \
+    "u.id, u.username, u.display_name, u.phone, u.role, u.node_id, n.code, n.path, "               \
     "u.password_hash, u.active, u.failed_logins, u.locked_until_ms, u.password_changed_ms, "       \
-    "u.created_ms"
-#define PD_SQ_USER_NCOLS 14
+    "u.created_ms, n.name, n.type"
+#define PD_SQ_USER_NCOLS 16
 
 #endif

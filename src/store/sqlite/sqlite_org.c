@@ -15,7 +15,7 @@
 /* ---- nodes ------------------------------------------------------------ */
 
 #define NODE_COLS                                                                                  \
-    "id, code, name, type, COALESCE(parent_id, 0), path, region, utc_offset_min, active, "        \
+    "id, code, name, type, COALESCE(parent_id, 0), path, region, utc_offset_min, active, "         \
     "created_ms"
 
 static pd_qs node_row(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_node *n)
@@ -41,8 +41,7 @@ static pd_qs node_row(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_node *n)
 }
 
 /* Step a statement expected to return at most one node. */
-static pd_qs node_one(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_node *out,
-                      const char *what)
+static pd_qs node_one(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_node *out, const char *what)
 {
     int rc = sqlite3_step(s);
     pd_qs qs = rc == SQLITE_ROW    ? node_row(c, s, out)
@@ -132,9 +131,9 @@ pd_qs pd__sq_node_list(pd_db *db, const char *path_prefix, pd_node_cb cb, void *
     char lo[PD_PATH_MAX], hi[PD_PATH_MAX];
     if (PD_BREAK(pd__path_range(path_prefix, lo, hi)))
         return PD_QS_HARD;
-    sqlite3_stmt *s = pd__sq_prep(
-        c, PD_SQ_NODE_LIST,
-        "SELECT " NODE_COLS " FROM nodes WHERE path >= ?1 AND path < ?2 ORDER BY path");
+    sqlite3_stmt *s =
+        pd__sq_prep(c, PD_SQ_NODE_LIST,
+                    "SELECT " NODE_COLS " FROM nodes WHERE path >= ?1 AND path < ?2 ORDER BY path");
     if (!s)
         return PD_QS_HARD;
     pd__sq_text(s, 1, lo);
@@ -216,6 +215,15 @@ pd_qs pd__sq_user_row(struct pd__sq_conn *c, sqlite3_stmt *s, int col, struct pd
     u->locked_until_ms = sqlite3_column_int64(s, col + 11);
     u->password_changed_ms = sqlite3_column_int64(s, col + 12);
     u->created_ms = sqlite3_column_int64(s, col + 13);
+    pd__sq_col(s, col + 14, u->node_name, sizeof u->node_name);
+    char ntype[32];
+    pd__sq_col(s, col + 15, ntype, sizeof ntype);
+    if (!pd_node_type_parse(ntype, &u->node_type)) {
+        snprintf(c->err, sizeof c->err, "node %lld has unknown type '%s'", (long long)u->node_id,
+                 ntype);
+        pd_error("sqlite: %s", c->err);
+        return PD_QS_HARD;
+    }
     if (!pd_role_parse(role, &u->role)) {
         snprintf(c->err, sizeof c->err, "user %lld has unknown role '%s'", (long long)u->id, role);
         pd_error("sqlite: %s", c->err);
@@ -224,8 +232,7 @@ pd_qs pd__sq_user_row(struct pd__sq_conn *c, sqlite3_stmt *s, int col, struct pd
     return PD_QS_ONE;
 }
 
-static pd_qs user_one(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_user *out,
-                      const char *what)
+static pd_qs user_one(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_user *out, const char *what)
 {
     int rc = sqlite3_step(s);
     pd_qs qs = rc == SQLITE_ROW    ? pd__sq_user_row(c, s, 0, out)
@@ -311,14 +318,14 @@ pd_qs pd__sq_user_list(pd_db *db, const struct pd_user_filter *f, pd_user_cb cb,
     /* instr() rather than LIKE: the search text is matched literally, so a
      * '%' or '_' typed by a user is just a character. lower() folds ASCII
      * only, as PostgreSQL's lower() under COLLATE "C" does. */
-    sqlite3_stmt *s = pd__sq_prep(
-        c, PD_SQ_USER_LIST,
-        "SELECT " PD_SQ_USER_COLS " FROM users u JOIN nodes n ON n.id = u.node_id"
-        " WHERE n.path >= ?1 AND n.path < ?2"
-        " AND (?3 IS NULL OR u.role = ?3)"
-        " AND (?4 IS NULL OR instr(lower(u.username), lower(?4)) > 0"
-        "      OR instr(lower(u.display_name), lower(?4)) > 0)"
-        " AND u.id >= ?5 ORDER BY u.id LIMIT ?6");
+    sqlite3_stmt *s =
+        pd__sq_prep(c, PD_SQ_USER_LIST,
+                    "SELECT " PD_SQ_USER_COLS " FROM users u JOIN nodes n ON n.id = u.node_id"
+                    " WHERE n.path >= ?1 AND n.path < ?2"
+                    " AND (?3 IS NULL OR u.role = ?3)"
+                    " AND (?4 IS NULL OR instr(lower(u.username), lower(?4)) > 0"
+                    "      OR instr(lower(u.display_name), lower(?4)) > 0)"
+                    " AND u.id > ?5 ORDER BY u.id LIMIT ?6");
     if (!s)
         return PD_QS_HARD;
     pd__sq_text(s, 1, lo);
@@ -368,9 +375,9 @@ pd_qs pd__sq_user_update(pd_db *db, const struct pd_user *u)
 pd_qs pd__sq_user_set_password(pd_db *db, int64_t id, const char *hash, int64_t now_ms)
 {
     struct pd__sq_conn *c = C(db);
-    sqlite3_stmt *s = pd__sq_prep(
-        c, PD_SQ_USER_SET_PASSWORD,
-        "UPDATE users SET password_hash = ?2, password_changed_ms = ?3 WHERE id = ?1");
+    sqlite3_stmt *s =
+        pd__sq_prep(c, PD_SQ_USER_SET_PASSWORD,
+                    "UPDATE users SET password_hash = ?2, password_changed_ms = ?3 WHERE id = ?1");
     if (!s)
         return PD_QS_HARD;
     pd__sq_i64(s, 1, id);
@@ -379,8 +386,7 @@ pd_qs pd__sq_user_set_password(pd_db *db, int64_t id, const char *hash, int64_t 
     return pd__sq_exec(c, s, "user_set_password");
 }
 
-pd_qs pd__sq_user_set_login_state(pd_db *db, int64_t id, int failed_logins,
-                                  int64_t locked_until_ms)
+pd_qs pd__sq_user_set_login_state(pd_db *db, int64_t id, int failed_logins, int64_t locked_until_ms)
 {
     struct pd__sq_conn *c = C(db);
     sqlite3_stmt *s =
