@@ -84,6 +84,8 @@ build() { # DIR BUILD_TYPE [cmake args...]
 }
 
 step "format (tests/format.sh)" bash tests/format.sh
+step "OpenAPI agrees with the code (tests/docs/check-openapi.sh)" bash tests/docs/check-openapi.sh
+step "OpenAPI checker catches broken files (--self-test)" bash tests/docs/check-openapi.sh --self-test
 must "build $BUILD/ (RelWithDebInfo)" build "$BUILD" RelWithDebInfo -DPD_SANITIZE=OFF
 must "build $ASAN_BUILD/ (Debug, ASan+UBSan)" build "$ASAN_BUILD" Debug -DPD_SANITIZE=ON
 

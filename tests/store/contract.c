@@ -217,7 +217,7 @@ static void cleanup_databases(void)
             if (!pg_made[i][0])
                 continue;
             char sql[128];
-            snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_made[i]);
+            snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %.63s WITH (FORCE)", pg_made[i]);
             PGresult *r = PQexec(pg_admin, sql);
             if (PQresultStatus(r) != PGRES_COMMAND_OK)
                 fprintf(stderr, "store_contract: %s: %s", sql, PQerrorMessage(pg_admin));

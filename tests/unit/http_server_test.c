@@ -610,9 +610,15 @@ static void request_id_echo_or_generated(void **state)
                 strlen(header(&r, "X-Request-Id")));
     free_resp(&r);
     char req[256];
-    char id[41];
-    memset(id, 'z', 40);
-    id[40] = '\0';
+    char id[66];
+    memset(id, 'z', 64); /* 64 characters: the longest echoed */
+    id[64] = '\0';
+    snprintf(req, sizeof req, "GET /t/hello HTTP/1.1\r\nHost: x\r\nX-Request-Id: %s\r\n\r\n", id);
+    roundtrip(req, &r, false);
+    assert_string_equal(header(&r, "X-Request-Id"), id);
+    free_resp(&r);
+    id[64] = 'z'; /* 65: replaced */
+    id[65] = '\0';
     snprintf(req, sizeof req, "GET /t/hello HTTP/1.1\r\nHost: x\r\nX-Request-Id: %s\r\n\r\n", id);
     roundtrip(req, &r, false);
     assert_string_not_equal(header(&r, "X-Request-Id"), id);
