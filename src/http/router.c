@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "util/url.h"
 
 #define N_METHODS PD_METHOD_OTHER
 
@@ -167,51 +168,6 @@ void pd_router_free(struct pd_router *r)
 
 /* ---- matching ----------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Whether s[0..n) decodes cleanly: every '%' followed by two hex digits, no %00. */
-static bool escapes_ok(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%')
-            continue;
-        if (i + 2 >= n)
-            return false;
-        int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-            return false;
-        i += 2;
-    }
-    return true;
-}
-
-static char *decode(pd_arena *a, const char *s, size_t n)
-{
-    char *d = pd_arena_alloc(a, n + 1);
-    if (!d)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            d[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-            i += 2;
-        } else {
-            d[o++] = s[i];
-        }
-    }
-    d[o] = '\0';
-    return d;
-}
-
 struct walk {
     enum pd_method method;
     struct slice caps[PD_MAX_ARGS];
@@ -265,7 +221,7 @@ static bool walk(struct walk *w, const struct rnode *n, const char *path)
         if (end ? walk(w, k, end + 1) : arrive(w, k))
             return true;
     }
-    if (n->param && len > 0 && escapes_ok(path, len)) {
+    if (n->param && len > 0 && pd_url_escapes_ok(path, len)) {
         w->caps[w->ncaps++] = (struct slice){path, len};
         bool done = end ? walk(w, n->param, end + 1) : arrive(w, n->param);
         w->ncaps--;
@@ -274,7 +230,7 @@ static bool walk(struct walk *w, const struct rnode *n, const char *path)
     }
     if (n->rest) {
         size_t all = strlen(path);
-        if (escapes_ok(path, all)) {
+        if (pd_url_escapes_ok(path, all)) {
             w->caps[w->ncaps++] = (struct slice){path, all};
             bool done = arrive(w, n->rest);
             w->ncaps--;
@@ -304,7 +260,7 @@ enum pd_route_match pd_router_match(const struct pd_router *r, enum pd_method me
     if (!w.best)
         return w.path_seen ? PD_MATCH_NO_METHOD : PD_MATCH_NO_PATH;
     for (int i = 0; i < w.best_ncaps; i++) {
-        args[i] = decode(arena, w.best_caps[i].p, w.best_caps[i].n);
+        args[i] = pd_url_decode(arena, w.best_caps[i].p, w.best_caps[i].n);
         if (!args[i])
             return PD_MATCH_NO_PATH; /* arena exhausted: nothing sensible to route to */
     }

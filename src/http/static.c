@@ -23,6 +23,7 @@
 #include "http/app.h"
 #include "http/reply.h"
 #include "util/log.h"
+#include "util/url.h"
 
 #define CSP                                                                                        \
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                    \
@@ -64,41 +65,6 @@ static const char *mime_of(const char *path, bool *html)
         }
     }
     return "application/octet-stream";
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decode the raw path; NULL on a bad escape or an encoded NUL. */
-static char *decode_path(pd_arena *a, const char *raw)
-{
-    size_t n = strlen(raw);
-    char *d = pd_arena_alloc(a, n + 1);
-    if (!d)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (raw[i] != '%') {
-            d[o++] = raw[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hexval(raw[i + 1]) : -1;
-        int lo = hi >= 0 ? hexval(raw[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi | lo) == 0)
-            return NULL;
-        d[o++] = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    d[o] = '\0';
-    return d;
 }
 
 /* No "//", no backslash, no segment starting with '.' (so no "..", no dotfiles). */
@@ -203,7 +169,8 @@ static int not_found(struct pd_req *rq)
 
 int pd_static_serve(struct pd_req *rq)
 {
-    char *path = decode_path(&rq->arena, rq->url ? rq->url : "");
+    const char *raw = rq->url ? rq->url : "";
+    char *path = pd_url_decode(&rq->arena, raw, strlen(raw));
     const char *root, *file;
     if (!path || !path_safe(path) || !map_path(rq, path, &root, &file))
         return not_found(rq);

@@ -10,6 +10,7 @@
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/timeutil.h"
+#include "util/url.h"
 #include "util/utf8.h"
 
 static void arena_limits_and_reset(void **state)
@@ -134,6 +135,25 @@ static void civil_days(void **state)
     }
 }
 
+static void url_decoding(void **state)
+{
+    (void)state;
+    pd_arena a;
+    pd_arena_init(&a, 0);
+    const char *in = "/p/%E5%BC%A0%20x%2Fy";
+    assert_string_equal(pd_url_decode(&a, in, strlen(in)), "/p/张 x/y");
+    assert_true(pd_url_escapes_ok(in, strlen(in)));
+    const char *bad[] = {"%", "%4", "abc%zz", "%00", "x%0", "%G1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(pd_url_escapes_ok(bad[i], strlen(bad[i])));
+        assert_null(pd_url_decode(&a, bad[i], strlen(bad[i])));
+    }
+    /* only the first n bytes count */
+    assert_string_equal(pd_url_decode(&a, "ab%41cd", 5), "abA");
+    assert_false(pd_url_escapes_ok("ab%41", 4));
+    pd_arena_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +162,7 @@ int main(void)
         cmocka_unit_test(utf8_validation),
         cmocka_unit_test(time_round_trip),
         cmocka_unit_test(civil_days),
+        cmocka_unit_test(url_decoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
