@@ -3,6 +3,7 @@
 # file only strings the steps together. Every target installs what it needs
 # first (scripts/deps.sh is idempotent and quick when nothing is missing).
 
+MAKEFLAGS  += --no-print-directory
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 DB         ?= sqlite:var/parceldesk.db

@@ -13,20 +13,14 @@ BIN=build/parceldesk
 
 mkdir -p var
 "$BIN" migrate --db "$DB"
-"$BIN" seed-demo --db "$DB" --password "$PASSWORD" >/dev/null
+echo
+"$BIN" seed-demo --db "$DB" --password "$PASSWORD"
 
 cat <<MSG
 
   ParcelDesk 客服运营系统 — console: http://${LISTEN}/
-
-  Demo logins (password for all: ${PASSWORD}):
-    admin              系统管理员 (head office)
-    supervisor         王主管 (广东省分公司)
-    agent              张晓明 (深圳市分公司)
-    courier            林快递 (深圳南山营业部)
-    … one user per role: see \`build/parceldesk node list --db ${DB}\` and the users page.
-
-  Stop with Ctrl-C.
+  Log in as any user above (admin: 系统管理员) with the password ${PASSWORD}
+  (set PD_DEMO_PASSWORD to choose another). Stop with Ctrl-C.
 
 MSG
 exec "$BIN" serve --db "$DB" --listen "$LISTEN"
