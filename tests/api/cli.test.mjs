@@ -4,6 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, api, login, freshDatabase, BIN, ROOT, BACKEND } from '../lib/harness.mjs';
 import { GOOD_PASSWORD } from './lib/http.mjs';
 
@@ -143,4 +146,38 @@ test('no command → exit 2 and usage; unknown command → exit 2', async () => 
   } finally {
     db.drop();
   }
+});
+
+test('backup: a consistent copy of the running SQLite database, usable on its own', async (t) => {
+  if (BACKEND !== 'sqlite') {
+    const r = pd(['backup', '--db', srv.db, '--out', '/tmp/pd-never-written.db']);
+    assert.equal(r.status, 1, show(r));
+    assert.match(r.stderr, /pg_dump/, 'PostgreSQL is pointed to pg_dump');
+    return;
+  }
+  const created = await api(base, 'POST', '/api/v1/users', {
+    token: admin,
+    body: { username: 'backup.check', display_name: '备份检查', role: 'agent', node_code: 'GD-SZ', password: GOOD_PASSWORD },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const dir = mkdtempSync(join(tmpdir(), 'pd-backup-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'copy.db');
+  const r = pd(['backup', '--db', srv.db, '--out', out]); // the server keeps running
+  assert.equal(r.status, 0, show(r));
+  assert.ok(!existsSync(`${out}.partial`), 'no partial file is left behind');
+  // The copy serves the same data: start a server on it and log in as the new user.
+  const copy = await startServer({ database: { url: `sqlite:${out}`, drop() {} }, seed: false });
+  try {
+    const l = await api(copy.url, 'POST', '/api/v1/auth/login', { body: { username: 'backup.check', password: GOOD_PASSWORD } });
+    assert.equal(l.status, 200, JSON.stringify(l.body));
+    assert.equal(l.body.user.display_name, '备份检查');
+  } finally {
+    await copy.stop();
+  }
+  const missing = pd(['backup', '--db', srv.db]);
+  assert.equal(missing.status, 2, show(missing));
+  assert.match(missing.stderr, /--out/);
+  const badDest = pd(['backup', '--db', srv.db, '--out', join(dir, 'no/such/dir/x.db')]);
+  assert.equal(badDest.status, 1, show(badDest));
 });
