@@ -6,9 +6,13 @@
  */
 #include "http/app.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/tariff.h"
 
 #include "http/auth.h"
 #include "http/metrics.h"
@@ -37,6 +41,75 @@ static pd_qs load_perms(pd_db *db, void *cls)
     struct pd_perm_matrix *m = cls;
     memset(m, 0, sizeof *m);
     return db->ops->perm_list(db, on_perm_row, m);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_cards(const void *a, const void *b)
+{
+    const struct pd_ratecard *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->version > y->version) - (x->version < y->version);
+}
+
+/* Every .json file in <data_dir>/ratecards. A card that does not load stops
+ * the start: prices must never silently fall back to another card. The
+ * cards end up sorted by code and version, so one code's versions are
+ * adjacent (what pd_ratecard_pick takes). */
+static bool load_ratecards(struct pd_app *app, char err[256])
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/ratecards", app->cfg.data_dir);
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, 256, "rate cards: %.200s: %s", dir, strerror(errno));
+        return false;
+    }
+    char *names[64];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 64) {
+        size_t len = strlen(e->d_name);
+        if (len > 5 && !strcmp(e->d_name + len - 5, ".json") && e->d_name[0] != '.')
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], cmp_names);
+    bool ok = n > 0;
+    if (!ok)
+        snprintf(err, 256, "rate cards: no *.json in %.200s", dir);
+    app->ratecards = ok ? calloc((size_t)n, sizeof *app->ratecards) : NULL;
+    if (ok && !app->ratecards) {
+        snprintf(err, 256, "out of memory");
+        ok = false;
+    }
+    for (int i = 0; i < n; i++) {
+        if (ok) {
+            char path[900];
+            snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+            json_error_t je;
+            json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+            struct pd_ratecard_error re = {{0}, {0}};
+            if (!doc) {
+                snprintf(err, 256, "rate card %.100s: line %d: %.100s", names[i], je.line, je.text);
+                ok = false;
+            } else if (pd_ratecard_from_json(doc, &app->ratecards[app->n_ratecards], &re) !=
+                       PD_OK) {
+                snprintf(err, 256, "rate card %.80s: %.80s: %.80s", names[i], re.path, re.reason);
+                ok = false;
+            } else {
+                app->n_ratecards++;
+            }
+            json_decref(doc);
+        }
+        free(names[i]);
+    }
+    if (ok)
+        qsort(app->ratecards, (size_t)app->n_ratecards, sizeof *app->ratecards, cmp_cards);
+    return ok;
 }
 
 bool pd_app_reload_perms(struct pd_app *app)
@@ -95,6 +168,10 @@ bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *stor
             return false;
         }
     }
+    if (!load_ratecards(app, err)) {
+        pd_app_free(app);
+        return false;
+    }
     if (!pd_app_reload_perms(app)) {
         snprintf(err, 256, "cannot load the permission matrix (is the database migrated?)");
         pd_app_free(app);
@@ -110,6 +187,9 @@ void pd_app_free(struct pd_app *app)
     pd_ratelimit_free(app->login_limit);
     if (app->access_log && app->access_log != stderr)
         fclose(app->access_log);
+    free(app->ratecards);
+    app->ratecards = NULL;
+    app->n_ratecards = 0;
     pthread_rwlock_destroy(&app->perms_lock);
     app->sessions = NULL;
     app->metrics = NULL;

@@ -19,6 +19,7 @@
 #include "util/config.h"
 
 struct pd_metrics;
+struct pd_ratecard;
 struct pd_session_cache;
 struct pd_ratelimit;
 
@@ -30,6 +31,8 @@ struct pd_app {
     struct pd_session_cache *sessions;
     struct pd_metrics *metrics;
     struct pd_ratelimit *login_limit; /* per-address login attempts */
+    struct pd_ratecard *ratecards;    /* every version of every card, by code then version */
+    int n_ratecards;
     atomic_bool shutting_down;
     FILE *access_log; /* NULL = off */
 };

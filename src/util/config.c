@@ -52,6 +52,7 @@ static const struct key keys[] = {
     LNG("server", "max_header_bytes", max_header_bytes, 4096, 1L << 24),
     STR("server", "web_root", web_root),
     STR("server", "vendor_root", vendor_root),
+    STR("server", "data_dir", data_dir),
     STR("server", "access_log", access_log),
     BOOL("server", "trust_proxy", trust_proxy),
     BOOL("server", "cookie_secure", cookie_secure),
@@ -81,6 +82,7 @@ void pd_config_defaults(struct pd_config *c)
     c->max_header_bytes = 32 * 1024;
     strcpy(c->web_root, "web");
     strcpy(c->vendor_root, "node_modules");
+    strcpy(c->data_dir, "data");
     strcpy(c->access_log, "-");
     strcpy(c->db_url, "sqlite:var/parceldesk.db");
     c->pool_size = 8;

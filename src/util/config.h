@@ -26,6 +26,7 @@ struct pd_config {
     long max_header_bytes;    /* per-connection memory for headers, default 32 KiB */
     char web_root[512];       /* console and public pages, default "web" */
     char vendor_root[512];    /* npm packages served under /vendor/, default "node_modules" */
+    char data_dir[512];       /* reference data (rate cards, …), default "data" */
     char access_log[512];     /* "-" stderr (default), "off", or a file path */
     bool trust_proxy;         /* take the client address from X-Forwarded-For */
     bool cookie_secure;       /* mark the session cookie Secure (behind TLS) */

@@ -41,6 +41,9 @@ int pd_api_apikeys_revoke(struct pd_req *rq);
 /* audit.c */
 int pd_api_audit_list(struct pd_req *rq);
 
+/* quotes.c */
+int pd_api_quotes_create(struct pd_req *rq);
+
 /* permissions.c */
 int pd_api_permissions_get(struct pd_req *rq);
 int pd_api_permissions_put(struct pd_req *rq);
