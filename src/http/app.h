@@ -20,6 +20,7 @@
 
 struct pd_metrics;
 struct pd_ratecard;
+struct pd_screening;
 struct pd_session_cache;
 struct pd_ratelimit;
 
@@ -33,6 +34,7 @@ struct pd_app {
     struct pd_ratelimit *login_limit; /* per-address login attempts */
     struct pd_ratecard *ratecards;    /* every version of every card, by code then version */
     int n_ratecards;
+    struct pd_screening *screening; /* prohibited/restricted goods, from <data_dir> */
     atomic_bool shutting_down;
     FILE *access_log; /* NULL = off */
 };

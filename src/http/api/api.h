@@ -44,6 +44,10 @@ int pd_api_audit_list(struct pd_req *rq);
 /* quotes.c */
 int pd_api_quotes_create(struct pd_req *rq);
 
+/* refdata.c */
+int pd_api_divisions_list(struct pd_req *rq);
+int pd_api_goods_screen(struct pd_req *rq);
+
 /* permissions.c */
 int pd_api_permissions_get(struct pd_req *rq);
 int pd_api_permissions_put(struct pd_req *rq);

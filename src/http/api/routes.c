@@ -35,6 +35,8 @@ const struct pd_route pd_api_routes[] = {
     {PD_GET, "/api/v1/audit", P(AUDIT_READ), 0, pd_api_audit_list},
 
     {PD_POST, "/api/v1/quotes", P(QUOTES), PD_ROUTE_JSON, pd_api_quotes_create},
+    {PD_GET, "/api/v1/divisions", PD_ROUTE_AUTH, 0, pd_api_divisions_list},
+    {PD_GET, "/api/v1/goods/screen", PD_ROUTE_AUTH, 0, pd_api_goods_screen},
 
     {PD_GET, "/api/v1/permissions", P(USERS_READ), 0, pd_api_permissions_get},
     {PD_PUT, "/api/v1/permissions/{role}", P(PERMISSIONS_MANAGE), PD_ROUTE_JSON,
