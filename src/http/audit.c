@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 static void fill(struct pd_audit *a, const char *action, const char *object_type,
                  const char *object_id, int64_t node_id, const char *detail)
@@ -12,7 +13,7 @@ static void fill(struct pd_audit *a, const char *action, const char *object_type
     a->at_ms = pd_now_ms();
     snprintf(a->action, sizeof a->action, "%s", action);
     snprintf(a->object_type, sizeof a->object_type, "%s", object_type ? object_type : "");
-    snprintf(a->object_id, sizeof a->object_id, "%s", object_id ? object_id : "");
+    pd_utf8_copy(a->object_id, sizeof a->object_id, object_id);
     a->node_id = node_id;
     a->detail = detail;
 }

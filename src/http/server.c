@@ -247,7 +247,7 @@ static void set_request_id(struct pd_server *srv, struct pd_req *rq)
 {
     const char *in = pd_req_header(rq, "X-Request-Id");
     if (in && request_id_ok(in)) {
-        strcpy(rq->request_id, in);
+        snprintf(rq->request_id, sizeof rq->request_id, "%s", in);
         return;
     }
     uint64_t n = atomic_fetch_add_explicit(&srv->next_id, 1, memory_order_relaxed);

@@ -1,6 +1,8 @@
 /* UTF-8 validation after RFC 3629 §4 (the well-formed byte sequences table). */
 #include "util/utf8.h"
 
+#include <string.h>
+
 bool pd_utf8_valid(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -42,6 +44,39 @@ bool pd_utf8_valid(const char *str, size_t n)
         i += len;
     }
     return true;
+}
+
+/* Length of the valid sequence starting at s[0] (s has n > 0 bytes), or 0. */
+static size_t seq_len(const unsigned char *s, size_t n)
+{
+    for (size_t len = 1; len <= 4 && len <= n; len++)
+        if (pd_utf8_valid((const char *)s, len))
+            return len;
+    return 0;
+}
+
+char *pd_utf8_copy(char *dst, size_t n, const char *src)
+{
+    if (!n)
+        return dst;
+    const unsigned char *s = (const unsigned char *)(src ? src : "");
+    size_t left = strlen((const char *)s), o = 0;
+    while (left) {
+        size_t len = seq_len(s, left);
+        if (o + (len ? len : 1) > n - 1)
+            break;
+        if (len) {
+            memcpy(dst + o, s, len);
+            o += len;
+        } else {
+            dst[o++] = '?';
+            len = 1;
+        }
+        s += len;
+        left -= len;
+    }
+    dst[o] = '\0';
+    return dst;
 }
 
 size_t pd_utf8_chars(const char *str, size_t n)

@@ -16,4 +16,14 @@ bool pd_utf8_valid(const char *s, size_t n);
 /** Number of code points in valid UTF-8 s[0..n). */
 size_t pd_utf8_chars(const char *s, size_t n);
 
+/**
+ * Copy @p src (NUL-terminated, may be NULL → "") into @p dst of @p n bytes
+ * as valid UTF-8: bytes that are not part of a valid sequence become '?',
+ * and a copy that does not fit is cut before the character that would not
+ * fit, never inside one. For untrusted text bound for fixed-size fields
+ * (audit entries, user agents): the database and JSON both refuse broken
+ * UTF-8. @return dst.
+ */
+char *pd_utf8_copy(char *dst, size_t n, const char *src);
+
 #endif

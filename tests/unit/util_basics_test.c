@@ -84,6 +84,21 @@ static void utf8_validation(void **state)
     assert_int_equal(pd_utf8_chars("张三abc📦", strlen("张三abc📦")), 6);
 }
 
+static void utf8_copy_cuts_on_boundaries(void **state)
+{
+    (void)state;
+    char out[8];
+    assert_string_equal(pd_utf8_copy(out, sizeof out, "张三李"),
+                        "张三"); /* 9 bytes: 李 does not fit */
+    assert_string_equal(pd_utf8_copy(out, sizeof out, "ab\xFF\xC3zc"), "ab?"
+                                                                       "?zc");
+    assert_string_equal(pd_utf8_copy(out, sizeof out, NULL), "");
+    assert_string_equal(pd_utf8_copy(out, 4, "abcdef"), "abc");
+    pd_utf8_copy(out, sizeof out, "📦📦"); /* 8 bytes: the second does not fit */
+    assert_true(pd_utf8_valid(out, strlen(out)));
+    assert_string_equal(out, "📦");
+}
+
 static void time_round_trip(void **state)
 {
     (void)state;
@@ -163,6 +178,7 @@ int main(void)
         cmocka_unit_test(time_round_trip),
         cmocka_unit_test(civil_days),
         cmocka_unit_test(url_decoding),
+        cmocka_unit_test(utf8_copy_cuts_on_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,7 @@
 #include "store/tx.h"
 #include "util/crypto.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 
 /* A valid argon2id hash of a random password, verified for unknown users so
  * that their answer takes as long as a real one. Computed once. */
@@ -128,7 +129,7 @@ static pd_qs record_login(pd_db *db, void *cls)
     s.expires_ms = l->now + (int64_t)cfg->session_ttl_s * 1000;
     snprintf(s.ip, sizeof s.ip, "%s", l->rq->ip);
     const char *ua = pd_req_header((struct pd_req *)l->rq, "User-Agent");
-    snprintf(s.user_agent, sizeof s.user_agent, "%s", ua ? ua : "");
+    pd_utf8_copy(s.user_agent, sizeof s.user_agent, ua);
     qs = db->ops->session_insert(db, &s);
     if (qs < 0)
         return qs;
