@@ -20,14 +20,21 @@ test('divisions: provinces, then a province\'s cities, then a city\'s districts,
   assert.equal(provinces.status, 200, JSON.stringify(provinces.body));
   assert.equal(provinces.body.parent, null);
   assert.equal(provinces.body.items.length, 31, 'the 31 mainland provincial divisions');
-  assert.deepEqual(provinces.body.items.find((d) => d.code === '44'), { code: '44', name: '广东省', level: 'province', leaf: false });
+  assert.deepEqual(provinces.body.items.find((d) => d.code === '44'), { code: '44', name: '广东省', label: '广东省', level: 'province', leaf: false });
   const cities = await get('/api/v1/divisions?parent=44');
   assert.equal(cities.status, 200);
   assert.equal(cities.body.parent.name, '广东省');
   assert.ok(cities.body.items.some((d) => d.code === '4403' && d.name === '深圳市'));
   const districts = await get(`/api/v1/divisions?parent=4403&q=${encodeURIComponent('南山')}`);
   assert.equal(districts.status, 200);
-  assert.deepEqual(districts.body.items, [{ code: '440305', name: '南山区', level: 'district', leaf: true }]);
+  assert.deepEqual(districts.body.items, [{ code: '440305', name: '南山区', label: '南山区', level: 'district', leaf: true }]);
+  // A municipality's city level reads as the municipality, as people write it.
+  const shanghai = await get('/api/v1/divisions?parent=31');
+  assert.deepEqual(shanghai.body.items.map((d) => [d.code, d.name, d.label]), [['3101', '市辖区', '上海市']]);
+  const chongqing = await get('/api/v1/divisions?parent=50');
+  assert.deepEqual(chongqing.body.items.map((d) => d.label), ['重庆市', '重庆市（县）']);
+  const hubei = await get(`/api/v1/divisions?parent=42&q=${encodeURIComponent('省直辖')}`);
+  assert.deepEqual(hubei.body.items.map((d) => d.label), ['省直辖县级市']);
   const none = await get(`/api/v1/divisions?parent=4403&q=${encodeURIComponent('火星')}`);
   assert.deepEqual(none.body.items, []);
 });

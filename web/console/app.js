@@ -12,6 +12,7 @@ import { Shell, ComingSoon, Blocked, MODULES, visibleModules } from './shell.js'
 import { Dashboard } from './dashboard.js';
 import { AdminPage } from './admin.js';
 import { PasswordPage } from './password.js';
+import { OrdersPage } from './orders.js';
 
 function useHashRoute() {
   const [route, setRoute] = useState(currentRoute);
@@ -29,6 +30,7 @@ function Page({ me, route }) {
   if (!MODULES.some((m) => m.id === id)) return html`<${Blocked} kind="notfound" />`;
   if (!visibleModules(me).some((m) => m.id === id)) return html`<${Blocked} kind="forbidden" />`;
   if (id === 'dashboard') return html`<${Dashboard} me=${me} />`;
+  if (id === 'orders') return html`<${OrdersPage} me=${me} />`;
   if (id === 'admin') return html`<${AdminPage} me=${me} section=${route[1]} />`;
   return html`<${ComingSoon} id=${id} />`;
 }

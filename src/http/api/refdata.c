@@ -32,12 +32,32 @@ static const char *level_name(uint32_t code)
     }
 }
 
+/* The name as people write it: GB/T 2260's placeholders for the city level
+ * of a municipality (市辖区, 县) and of counties under a province read as the
+ * municipality, or as what they are. */
+static const char *label_of(const struct pd_division *d, char *buf, size_t n)
+{
+    if (pd_division_level_of(d->code) != PD_DIVISION_CITY)
+        return d->name;
+    const struct pd_division *p = pd_division_find(d->parent);
+    bool municipality = d->parent == 11 || d->parent == 12 || d->parent == 31 || d->parent == 50;
+    if (municipality && p && !strcmp(d->name, "市辖区"))
+        return p->name;
+    if (municipality && p && !strcmp(d->name, "县")) {
+        snprintf(buf, n, "%s（县）", p->name);
+        return buf;
+    }
+    if (!strcmp(d->name, "省直辖县级行政区划"))
+        return "省直辖县级市";
+    return d->name;
+}
+
 static json_t *division_json(const struct pd_division *d)
 {
-    char code[8];
+    char code[8], buf[96];
     snprintf(code, sizeof code, "%u", d->code);
-    return json_pack("{s:s, s:s, s:s, s:b}", "code", code, "name", d->name, "level",
-                     level_name(d->code), "leaf",
+    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "code", code, "name", d->name, "label",
+                     label_of(d, buf, sizeof buf), "level", level_name(d->code), "leaf",
                      pd_division_level_of(d->code) == PD_DIVISION_DISTRICT);
 }
 
@@ -52,6 +72,7 @@ int pd_api_divisions_list(struct pd_req *rq)
         return pd_reply_err(rq, PD_E_QUERY_INVALID, "q", "at most 32 characters of UTF-8");
     const struct pd_division *first;
     size_t n;
+    char buf[96];
     json_t *parent_json = json_null();
     if (parent && *parent) {
         int64_t code = 0;
@@ -70,7 +91,8 @@ int pd_api_divisions_list(struct pd_req *rq)
     }
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
-        if (!q || !*q || strstr(first[i].name, q))
+        if (!q || !*q || strstr(first[i].name, q) ||
+            strstr(label_of(&first[i], buf, sizeof buf), q))
             json_array_append_new(items, division_json(&first[i]));
     return pd_reply_json_steal(rq, 200,
                                json_pack("{s:o, s:o}", "parent", parent_json, "items", items));
