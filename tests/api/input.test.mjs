@@ -96,6 +96,19 @@ test('each missing required field → 400 json.missing naming it', async () => {
   assert.equal(noPhone.status, 201, JSON.stringify(noPhone.body));
 });
 
+test('phone: written as people write it, stored canonical; nonsense refused naming the field', async () => {
+  const ok = await postUser(userBody('phone.ok', { phone: '+86 138-0013-8000' }));
+  assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  assert.equal(ok.body.phone, '13800138000');
+  const landline = await postUser(userBody('phone.land', { phone: '0755 8600 1234 转 8' }));
+  assert.equal(landline.status, 201, JSON.stringify(landline.body));
+  assert.equal(landline.body.phone, '0755-86001234-8');
+  for (const phone of ['12345', '1280013800', 'call me', '138001380001']) {
+    assertError(await postUser(userBody('phone.bad', { phone })), 400, 'phone.invalid', 'phone');
+  }
+  await assertNoUser('phone.bad');
+});
+
 test('display_name: 64 Chinese characters accepted, 65 → json.too_long, empty → json.too_short', async () => {
   const d64 = '网'.repeat(64);
   const ok = await postUser(userBody('len.ok', { display_name: d64 }));

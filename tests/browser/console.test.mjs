@@ -8,18 +8,12 @@
 // Run from the repository root: PD_BIN=build/parceldesk node --test tests/browser/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer, api, login, DEMO_PASSWORD, ROOT } from '../lib/harness.mjs';
+import * as shared from './lib/browser.mjs';
+import { withBrowser, TEST_TIMEOUT, STEP_TIMEOUT } from './lib/browser.mjs';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const TEST_TIMEOUT = 60_000;
-const STEP_TIMEOUT = 10_000;
 
 let server;
 let adminToken; // for reading what the console should show, one login for all
@@ -33,54 +27,8 @@ after(async () => {
   if (server) await server.stop();
 });
 
-/**
- * Run fn with a fresh browser and page. The browser, its profile directory and
- * the page's error log are checked and cleaned up whatever fn does.
- */
-async function withBrowser(fn, { lang = 'zh-CN', viewport = { width: 1366, height: 768 } } = {}) {
-  const profile = mkdtempSync(join(tmpdir(), 'pd-chromium-'));
-  let ctx;
-  try {
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      locale: lang,
-      timezoneId: 'Asia/Shanghai',
-      viewport,
-      timeout: 30_000,
-    });
-    ctx.setDefaultTimeout(STEP_TIMEOUT);
-    const page = ctx.pages()[0] || (await ctx.newPage());
-    const problems = [];
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    page.on('console', (m) => {
-      // Chromium logs every 4xx fetch as "Failed to load resource"; those are
-      // answers the tests provoke on purpose, not faults.
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) {
-        problems.push('console: ' + m.text());
-      }
-    });
-    await fn({ ctx, page });
-    assert.deepEqual(problems, [], 'the page logged errors');
-  } finally {
-    if (ctx) await ctx.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-async function openLogin(page) {
-  await page.goto(server.url + '/');
-  await page.locator('#login-username').waitFor();
-}
-
-/** Log in through the form, submitting with Enter as a keyboard user would. */
-async function uiLogin(page, username, password = DEMO_PASSWORD) {
-  await openLogin(page);
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill(password);
-  await page.locator('#login-password').press('Enter');
-}
+const openLogin = (page) => shared.openLogin(page, server.url);
+const uiLogin = (page, username, password) => shared.uiLogin(page, server.url, username, password);
 
 async function sessionCookie(ctx) {
   const c = (await ctx.cookies(server.url)).find((x) => x.name === 'pd_session');

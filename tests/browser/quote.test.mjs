@@ -9,18 +9,12 @@
 // Run from the repository root: PD_BIN=build/parceldesk node --test tests/browser/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer, api, login, DEMO_PASSWORD, ROOT } from '../lib/harness.mjs';
+import * as shared from './lib/browser.mjs';
+import { withBrowser, TEST_TIMEOUT, STEP_TIMEOUT } from './lib/browser.mjs';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const TEST_TIMEOUT = 60_000;
-const STEP_TIMEOUT = 10_000;
 
 let server;
 let agentToken;
@@ -34,44 +28,10 @@ after(async () => {
   if (server) await server.stop();
 });
 
-async function withBrowser(fn, { lang = 'zh-CN', viewport = { width: 1366, height: 768 } } = {}) {
-  const profile = mkdtempSync(join(tmpdir(), 'pd-chromium-'));
-  let ctx;
-  try {
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
-      locale: lang,
-      timezoneId: 'Asia/Shanghai',
-      viewport,
-      timeout: 30_000,
-    });
-    ctx.setDefaultTimeout(STEP_TIMEOUT);
-    const page = ctx.pages()[0] || (await ctx.newPage());
-    const problems = [];
-    page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
-    page.on('console', (m) => {
-      // Chromium logs every 4xx fetch as "Failed to load resource"; those are
-      // answers the tests provoke on purpose, not faults.
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) {
-        problems.push('console: ' + m.text());
-      }
-    });
-    await fn({ ctx, page });
-    assert.deepEqual(problems, [], 'the page logged errors');
-  } finally {
-    if (ctx) await ctx.close().catch(() => {});
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
 
+/** Log in through the form and wait for the signed-in layout. */
 async function uiLogin(page, username, password = DEMO_PASSWORD) {
-  await page.goto(server.url + '/');
-  await page.locator('#login-username').waitFor();
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill(password);
-  await page.locator('#login-password').press('Enter');
+  await shared.uiLogin(page, server.url, username, password);
   await page.locator('header.topbar .user-name').waitFor();
 }
 

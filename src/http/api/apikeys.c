@@ -91,11 +91,6 @@ static pd_qs create_tx(pd_db *db, void *cls)
     return db->ops->audit_insert(db, &a);
 }
 
-static bool code_ok(const char *s)
-{
-    return pd_node_code_valid(s);
-}
-
 int pd_api_apikeys_create(struct pd_req *rq)
 {
     const char *name = NULL, *node = NULL;
@@ -103,7 +98,7 @@ int pd_api_apikeys_create(struct pd_req *rq)
     struct pd_spec spec[] = {
         pd_spec_str("name", &name, PD_REQ, 1, 64),
         pd_spec_enum("role", &role, PD_REQ, pd_role_names),
-        pd_spec_str_fmt("node_code", &node, PD_REQ, 2, 32, code_ok),
+        pd_spec_str_fmt("node_code", &node, PD_REQ, 2, 32, pd_node_code_valid),
         pd_spec_end(),
     };
     if (pd_json_parse(rq, spec) != PD_JSON_OK)

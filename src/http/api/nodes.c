@@ -173,11 +173,6 @@ static pd_qs create_tx(pd_db *db, void *cls)
     return db->ops->audit_insert(db, &a);
 }
 
-static bool code_ok(const char *s)
-{
-    return pd_node_code_valid(s);
-}
-
 static bool region_ok(const char *s)
 {
     for (const char *p = s; *p; p++)
@@ -192,10 +187,10 @@ int pd_api_nodes_create(struct pd_req *rq)
     int type = 0;
     int64_t offset = PD_CST_OFFSET_MIN;
     struct pd_spec spec[] = {
-        pd_spec_str_fmt("code", &code, PD_REQ, 2, 32, code_ok),
+        pd_spec_str_fmt("code", &code, PD_REQ, 2, 32, pd_node_code_valid),
         pd_spec_str("name", &name, PD_REQ, 1, 64),
         pd_spec_enum("type", &type, PD_REQ, pd_node_type_names),
-        pd_spec_str_fmt("parent_code", &parent, PD_REQ, 2, 32, code_ok),
+        pd_spec_str_fmt("parent_code", &parent, PD_REQ, 2, 32, pd_node_code_valid),
         pd_spec_str_fmt("region", &region, PD_OPT, 2, 15, region_ok),
         pd_spec_int("utc_offset_min", &offset, PD_OPT, -720, 840),
         pd_spec_end(),

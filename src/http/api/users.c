@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/phone.h"
 #include "http/api/api.h"
 #include "http/api/common.h"
 #include "http/app.h"
@@ -21,27 +22,18 @@
 #include "util/timeutil.h"
 #include "util/utf8.h"
 
-static bool username_ok(const char *s)
+/* Staff phones in the canonical form of core/phone ("" clears the number).
+ * @return true, or false after replying 400 phone.invalid naming "phone". */
+static bool normalise_phone(struct pd_req *rq, const char *in, char *out, size_t n)
 {
-    return pd_username_valid(s);
-}
-
-static bool code_ok(const char *s)
-{
-    return pd_node_code_valid(s);
-}
-
-static bool phone_ok(const char *s)
-{
-    /* Staff phones: digits with an optional leading '+' and inner '-'. */
-    size_t digits = 0;
-    for (const char *p = s; *p; p++) {
-        if (*p >= '0' && *p <= '9')
-            digits++;
-        else if (!(*p == '-' || (*p == '+' && p == s)))
-            return false;
+    if (!in || !*in) {
+        out[0] = '\0';
+        return true;
     }
-    return digits >= 5 && digits <= 20;
+    pd_err e = pd_phone_normalise(in, out, n, NULL);
+    if (e != PD_OK)
+        pd_reply_err(rq, e, "phone", NULL);
+    return e == PD_OK;
 }
 
 /* ---- list --------------------------------------------------------------- */
@@ -202,12 +194,12 @@ int pd_api_users_create(struct pd_req *rq)
     const char *username = NULL, *display = NULL, *node = NULL, *password = NULL, *phone = "";
     int role = 0;
     struct pd_spec spec[] = {
-        pd_spec_str_fmt("username", &username, PD_REQ, 2, 64, username_ok),
+        pd_spec_str_fmt("username", &username, PD_REQ, 2, 64, pd_username_valid),
         pd_spec_str("display_name", &display, PD_REQ, 1, 64),
         pd_spec_enum("role", &role, PD_REQ, pd_role_names),
-        pd_spec_str_fmt("node_code", &node, PD_REQ, 2, 32, code_ok),
+        pd_spec_str_fmt("node_code", &node, PD_REQ, 2, 32, pd_node_code_valid),
         pd_spec_str("password", &password, PD_REQ, 1, 128),
-        pd_spec_str_fmt("phone", &phone, PD_OPT, 0, 24, phone_ok),
+        pd_spec_str("phone", &phone, PD_OPT, 0, 32),
         pd_spec_end(),
     };
     if (pd_json_parse(rq, spec) != PD_JSON_OK)
@@ -222,7 +214,8 @@ int pd_api_users_create(struct pd_req *rq)
     struct create_tx t = {.rq = rq, .node_code = node};
     snprintf(t.user.username, sizeof t.user.username, "%s", username);
     snprintf(t.user.display_name, sizeof t.user.display_name, "%s", display);
-    snprintf(t.user.phone, sizeof t.user.phone, "%s", phone ? phone : "");
+    if (!normalise_phone(rq, phone, t.user.phone, sizeof t.user.phone))
+        return PD_HANDLED;
     t.user.role = (enum pd_role)role;
     if (!pd_password_hash(password, t.user.password_hash))
         return pd_reply_err(rq, PD_E_INTERNAL, NULL, NULL);
@@ -357,9 +350,9 @@ int pd_api_users_update(struct pd_req *rq)
     struct pd_spec spec[] = {
         pd_spec_str("display_name", &t.display, PD_OPT, 1, 64),
         pd_spec_enum("role", &role, PD_OPT, pd_role_names),
-        pd_spec_str_fmt("node_code", &t.node_code, PD_OPT, 2, 32, code_ok),
+        pd_spec_str_fmt("node_code", &t.node_code, PD_OPT, 2, 32, pd_node_code_valid),
         pd_spec_bool("active", &t.active, PD_OPT),
-        pd_spec_str_fmt("phone", &t.phone, PD_OPT, 0, 24, phone_ok),
+        pd_spec_str("phone", &t.phone, PD_OPT, 0, 32),
         pd_spec_str("password", &password, PD_OPT, 1, 128),
         pd_spec_end(),
     };
@@ -367,6 +360,12 @@ int pd_api_users_update(struct pd_req *rq)
     spec[3].present = &t.has_active;
     if (pd_json_parse(rq, spec) != PD_JSON_OK)
         return PD_HANDLED;
+    char phone[32];
+    if (t.phone) {
+        if (!normalise_phone(rq, t.phone, phone, sizeof phone))
+            return PD_HANDLED;
+        t.phone = phone;
+    }
     if (has_role) {
         if (!pd_role_is_human((enum pd_role)role))
             return pd_reply_err(rq, PD_E_USER_ROLE_INVALID, "role", NULL);
