@@ -151,6 +151,144 @@ struct pd_store_stats {
     long long timeouts_total;
 };
 
+/* ---- orders (waybills, parcels, customers, pickup) ------------------------
+ *
+ * A waybill row keeps in columns what is searched, scoped, counted or
+ * changed by state moves; the whole normalised order (parties, goods,
+ * remarks …) is one JSON document (`doc`), the last quote another
+ * (`quote`), and the open review reasons a third (`review`, a JSON array).
+ * The handler owns the shape of those documents (docs/orders.md); the store
+ * keeps them verbatim.
+ */
+
+#define PD_WB_NO_SIZE 16  /* "PD" + 12 + 1 check digit + NUL (core/waybill_no.h) */
+#define PD_PCL_NO_SIZE 20 /* parcel number + NUL */
+
+struct pd_waybill {
+    int64_t id;
+    char waybill_no[PD_WB_NO_SIZE]; /* filled by waybill_insert from the allocated serial */
+    int state;                      /* enum pd_order_state (core/order_lifecycle.h) */
+    char channel[16];               /* CONTRACT.md channel codes */
+    char service[16];
+    char payment[16];
+    int64_t node_id;             /* the owning node (where the order was taken) */
+    char node_path[PD_PATH_MAX]; /* filled on reads (join) */
+    char node_code[PD_CODE_MAX]; /* filled on reads (join) */
+    int64_t customer_id;         /* 0 = walk-in customer */
+    char customer_code[PD_CODE_MAX]; /* filled on reads ("" when none) */
+    char customer_ref[65];
+    char sender_phone[32];    /* canonical (core/phone); searchable */
+    char recipient_phone[32];
+    int32_t origin_division; /* GB/T 2260 district codes */
+    int32_t dest_division;
+    int64_t weight_g;
+    int64_t chargeable_weight_g;
+    int64_t total_fen;
+    int64_t cod_fen;
+    int64_t declared_value_fen;
+    int parcels;                /* 1 … 999 */
+    int64_t pickup_from_ms;     /* 0 = not given */
+    int64_t pickup_to_ms;
+    int64_t promised_pickup_ms; /* 完美订单: planned pickup */
+    int64_t promised_delivery_ms;
+    char fingerprint[65];    /* duplicate detection key (hex), "" for none */
+    char idem_actor[40];     /* "u:12" or "k:3": whose Idempotency-Key */
+    char idem_key[129];      /* "" when the request had none */
+    char idem_hash[65];      /* SHA-256 hex of the request body */
+    int64_t courier_id;      /* the assigned pickup courier, 0 = none */
+    int64_t created_by;      /* user id (0 = system / API key / public) */
+    int64_t created_ms;
+    int64_t updated_ms;
+    int version; /* optimistic lock: +1 on every update; set to 1 by insert */
+    /* JSON texts: borrowed from the caller on insert/update; on reads valid
+     * only during the callback. Never NULL on reads ("{}" / "[]" at least). */
+    const char *doc;
+    const char *quote;
+    const char *review;
+};
+
+struct pd_parcel {
+    int64_t id;
+    int64_t waybill_id;
+    char parcel_no[PD_PCL_NO_SIZE]; /* the waybill number itself for a 1-parcel waybill */
+    int seq;                        /* 1 … parcels */
+    int64_t weight_g;               /* 0 until weighed per parcel */
+    int64_t created_ms;
+};
+
+/** Filter for waybill_list; zero/empty fields do not filter. Newest first. */
+struct pd_waybill_filter {
+    const char *node_path;    /* subtree; required */
+    int state;                /* -1: any */
+    const char *phone;        /* canonical; sender or recipient */
+    const char *customer_ref; /* exact */
+    int64_t customer_id;
+    int64_t courier_id;
+    int64_t from_ms, to_ms; /* created in [from, to) */
+    int64_t before_id;      /* keyset pagination: id < before_id */
+    int limit;              /* 1..1000 */
+};
+
+struct pd_customer {
+    int64_t id;
+    char code[PD_CODE_MAX]; /* account number, unique */
+    char name[PD_NAME_MAX];
+    char phone[32];
+    int64_t node_id;             /* the serving node */
+    char node_path[PD_PATH_MAX]; /* filled on reads */
+    bool monthly;                /* 月结 account */
+    bool active;
+    int64_t created_ms;
+    const char *contract; /* JSON text of the contract rate or NULL; borrowed as for waybills */
+};
+
+enum pd_pickup_task_state { PD_PICKUP_OPEN, PD_PICKUP_DONE, PD_PICKUP_CANCELLED };
+
+struct pd_pickup_task {
+    int64_t id;
+    int64_t waybill_id;
+    char waybill_no[PD_WB_NO_SIZE]; /* filled on reads */
+    int64_t courier_id;
+    char courier_name[PD_NAME_MAX]; /* filled on reads */
+    int64_t node_id;                /* the courier's node */
+    char node_path[PD_PATH_MAX];    /* filled on reads */
+    int32_t area_division;          /* the pickup district */
+    int state;                      /* enum pd_pickup_task_state */
+    int64_t assigned_ms;
+    int64_t due_ms; /* end of the pickup window or the promised pickup time */
+    int64_t done_ms;
+    int64_t assigned_by; /* user id */
+};
+
+struct pd_pickup_filter {
+    const char *node_path; /* subtree; required */
+    int64_t courier_id;    /* 0: any */
+    int state;             /* -1: any */
+    int64_t due_before_ms; /* only tasks due before this (late view), 0: any */
+    int64_t after_id;
+    int limit;
+};
+
+struct pd_inspection {
+    int64_t id;
+    int64_t waybill_id;
+    int64_t inspector_id;
+    int64_t at_ms;
+    bool goods_ok;          /* the goods are what the order says */
+    bool prohibited_found;  /* refused on the spot */
+    int64_t weight_before_g;
+    int64_t weight_after_g;
+    int64_t fee_before_fen;
+    int64_t fee_after_fen;
+    const char *detail; /* JSON text (packaging, quantity, condition notes …); borrowed */
+};
+
+typedef int (*pd_waybill_cb)(void *cls, const struct pd_waybill *w);
+typedef int (*pd_parcel_cb)(void *cls, const struct pd_parcel *p);
+typedef int (*pd_customer_cb)(void *cls, const struct pd_customer *c);
+typedef int (*pd_pickup_cb)(void *cls, const struct pd_pickup_task *t);
+typedef int (*pd_inspection_cb)(void *cls, const struct pd_inspection *i);
+
 typedef int (*pd_node_cb)(void *cls, const struct pd_node *n);
 typedef int (*pd_user_cb)(void *cls, const struct pd_user *u);
 typedef int (*pd_apikey_cb)(void *cls, const struct pd_apikey *k);
@@ -239,6 +377,78 @@ struct pd_store_ops {
     pd_qs (*audit_insert)(pd_db *db, struct pd_audit *a);
     /** Newest first. */
     pd_qs (*audit_list)(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb cb, void *cls);
+
+    /* waybills */
+    /**
+     * Insert a waybill and its parcels (w->parcels of them, numbered by
+     * core/waybill_no) in the caller's transaction. The serial comes from a
+     * database counter (never reused, unique under concurrency on both
+     * backends); fills w->id, w->waybill_no, w->created_ms = w->updated_ms
+     * (now), w->version = 1. When w->idem_key is not empty and another
+     * waybill already holds (idem_actor, idem_key), returns PD_QS_SOFT so
+     * the transaction is retried and the caller's idempotency look-up finds
+     * the winner.
+     */
+    pd_qs (*waybill_insert)(pd_db *db, struct pd_waybill *w);
+    /**
+     * The waybill numbered @p no, passed to @p cb. @p for_update locks the
+     * row until the transaction ends (PostgreSQL SELECT … FOR UPDATE;
+     * SQLite's write transaction already excludes other writers).
+     */
+    pd_qs (*waybill_get)(pd_db *db, const char *no, bool for_update, pd_waybill_cb cb, void *cls);
+    /** The waybill holding Idempotency-Key (@p actor, @p key), if any. */
+    pd_qs (*waybill_get_by_idem)(pd_db *db, const char *actor, const char *key, pd_waybill_cb cb,
+                                 void *cls);
+    /**
+     * Update every mutable column of w->id (state, service, payment,
+     * customer, phones, divisions, weights, money, parcels count unchanged,
+     * pickup window, promised times, fingerprint, courier, updated_ms, doc,
+     * quote, review) when its version is still @p expected_version; the
+     * stored version becomes expected_version + 1.
+     * @return PD_QS_ONE, or PD_QS_NONE when the version moved (the caller
+     *         answers 409) or the row is gone.
+     */
+    pd_qs (*waybill_update)(pd_db *db, const struct pd_waybill *w, int expected_version);
+    pd_qs (*waybill_list)(pd_db *db, const struct pd_waybill_filter *f, pd_waybill_cb cb,
+                          void *cls);
+    /**
+     * An open waybill (not cancelled) with fingerprint @p fp created at or
+     * after @p since_ms; its number goes to @p out_no. PD_QS_NONE when none.
+     */
+    pd_qs (*waybill_find_duplicate)(pd_db *db, const char *fp, int64_t since_ms,
+                                    char out_no[PD_WB_NO_SIZE]);
+    /** Parcels of a waybill, by sequence. */
+    pd_qs (*parcel_list)(pd_db *db, int64_t waybill_id, pd_parcel_cb cb, void *cls);
+    /** Set the weight of parcel @p parcel_no. */
+    pd_qs (*parcel_set_weight)(pd_db *db, const char *parcel_no, int64_t weight_g);
+
+    /* customers */
+    /** Insert; fills c->id, c->created_ms. *dup when the code exists. */
+    pd_qs (*customer_insert)(pd_db *db, struct pd_customer *c, bool *dup);
+    pd_qs (*customer_get)(pd_db *db, int64_t id, pd_customer_cb cb, void *cls);
+    pd_qs (*customer_get_by_code)(pd_db *db, const char *code, pd_customer_cb cb, void *cls);
+    /** Customers of a subtree, by code; @p q (may be NULL) a substring of code or name. */
+    pd_qs (*customer_list)(pd_db *db, const char *node_path, const char *q, int64_t after_id,
+                           int limit, pd_customer_cb cb, void *cls);
+    /** Update name, phone, node_id, monthly, active and contract of c->id. */
+    pd_qs (*customer_update)(pd_db *db, const struct pd_customer *c);
+
+    /* pickup tasks and inspections */
+    /** Insert; fills t->id. */
+    pd_qs (*pickup_insert)(pd_db *db, struct pd_pickup_task *t);
+    /** The open task of a waybill (PD_QS_NONE when none). */
+    pd_qs (*pickup_get_open)(pd_db *db, int64_t waybill_id, struct pd_pickup_task *out);
+    /** Set state and done_ms of task @p id. */
+    pd_qs (*pickup_set_state)(pd_db *db, int64_t id, int state, int64_t done_ms);
+    /** Tasks of a subtree by due time, then id. */
+    pd_qs (*pickup_list)(pd_db *db, const struct pd_pickup_filter *f, pd_pickup_cb cb, void *cls);
+    /** Open tasks per courier of a subtree: cb(cls, courier_id, count) for those with any. */
+    pd_qs (*pickup_load)(pd_db *db, const char *node_path,
+                         int (*cb)(void *cls, int64_t courier_id, int64_t open), void *cls);
+    /** Insert; fills i->id. */
+    pd_qs (*inspection_insert)(pd_db *db, struct pd_inspection *i);
+    /** Inspections of a waybill, oldest first. */
+    pd_qs (*inspection_list)(pd_db *db, int64_t waybill_id, pd_inspection_cb cb, void *cls);
 
     /* permission matrix (data) */
     pd_qs (*perm_list)(pd_db *db, pd_perm_cb cb, void *cls);

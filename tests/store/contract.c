@@ -1003,13 +1003,15 @@ int main(int argc, char **argv)
         }
     }
 
-    size_t n = ct_tests_core_n + ct_tests_org_n + ct_tests_auth_n + ct_tests_audit_n;
+    size_t n =
+        ct_tests_core_n + ct_tests_org_n + ct_tests_auth_n + ct_tests_audit_n + ct_tests_orders_n;
     struct CMUnitTest *all = calloc(n, sizeof *all);
     size_t k = 0;
     memcpy(all + k, ct_tests_core, ct_tests_core_n * sizeof *all), k += ct_tests_core_n;
     memcpy(all + k, ct_tests_org, ct_tests_org_n * sizeof *all), k += ct_tests_org_n;
     memcpy(all + k, ct_tests_auth, ct_tests_auth_n * sizeof *all), k += ct_tests_auth_n;
     memcpy(all + k, ct_tests_audit, ct_tests_audit_n * sizeof *all), k += ct_tests_audit_n;
+    memcpy(all + k, ct_tests_orders, ct_tests_orders_n * sizeof *all), k += ct_tests_orders_n;
     char name[32];
     snprintf(name, sizeof name, "store contract (%s)", is_pg ? "postgresql" : "sqlite");
     int failed = _cmocka_run_group_tests(name, all, n, group_setup, group_teardown);

@@ -71,5 +71,7 @@ extern const struct CMUnitTest ct_tests_auth[];
 extern const size_t ct_tests_auth_n;
 extern const struct CMUnitTest ct_tests_audit[];
 extern const size_t ct_tests_audit_n;
+extern const struct CMUnitTest ct_tests_orders[];
+extern const size_t ct_tests_orders_n;
 
 #endif

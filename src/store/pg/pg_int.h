@@ -58,6 +58,35 @@ enum pd_pg_stmt {
     PD_PG_APIKEY_TOUCH,
     PD_PG_AUDIT_INSERT,
     PD_PG_AUDIT_LIST,
+    PD_PG_WAYBILL_SERIAL,
+    PD_PG_WAYBILL_INSERT,
+    PD_PG_PARCEL_INSERT,
+    PD_PG_WAYBILL_GET,
+    PD_PG_WAYBILL_GET_FOR_UPDATE,
+    PD_PG_WAYBILL_GET_BY_IDEM,
+    PD_PG_WAYBILL_UPDATE,
+    PD_PG_WAYBILL_LIST_PHONE,
+    PD_PG_WAYBILL_LIST_REF,
+    PD_PG_WAYBILL_LIST_CUSTOMER,
+    PD_PG_WAYBILL_LIST_COURIER,
+    PD_PG_WAYBILL_LIST_STATE,
+    PD_PG_WAYBILL_LIST_CREATED,
+    PD_PG_WAYBILL_LIST_ALL,
+    PD_PG_WAYBILL_FIND_DUPLICATE,
+    PD_PG_PARCEL_LIST,
+    PD_PG_PARCEL_SET_WEIGHT,
+    PD_PG_CUSTOMER_INSERT,
+    PD_PG_CUSTOMER_GET,
+    PD_PG_CUSTOMER_GET_BY_CODE,
+    PD_PG_CUSTOMER_LIST,
+    PD_PG_CUSTOMER_UPDATE,
+    PD_PG_PICKUP_INSERT,
+    PD_PG_PICKUP_GET_OPEN,
+    PD_PG_PICKUP_SET_STATE,
+    PD_PG_PICKUP_LIST,
+    PD_PG_PICKUP_LOAD,
+    PD_PG_INSPECTION_INSERT,
+    PD_PG_INSPECTION_LIST,
     PD_PG__COUNT
 };
 
@@ -71,7 +100,8 @@ struct pd__pg_conn {
     char err[256]; /* last failure, for logs and migrate's message */
 };
 
-#define PD_PG_MAX_PARAMS 16
+/* waybill_insert binds 32 (every column of a waybill). */
+#define PD_PG_MAX_PARAMS 40
 
 /** Text parameters for one statement; fill with the pd__pg_p_* calls in order. */
 struct pd__pg_params {
@@ -143,6 +173,33 @@ pd_qs pd__pg_apikey_touch(pd_db *db, int64_t id, int64_t now_ms);
 
 pd_qs pd__pg_audit_insert(pd_db *db, struct pd_audit *a);
 pd_qs pd__pg_audit_list(pd_db *db, const struct pd_audit_filter *f, pd_audit_cb cb, void *cls);
+
+/* pg_orders.c: waybills, parcels, customers, pickup tasks, inspections. */
+pd_qs pd__pg_waybill_insert(pd_db *db, struct pd_waybill *w);
+pd_qs pd__pg_waybill_get(pd_db *db, const char *no, bool for_update, pd_waybill_cb cb, void *cls);
+pd_qs pd__pg_waybill_get_by_idem(pd_db *db, const char *actor, const char *key, pd_waybill_cb cb,
+                                 void *cls);
+pd_qs pd__pg_waybill_update(pd_db *db, const struct pd_waybill *w, int expected_version);
+pd_qs pd__pg_waybill_list(pd_db *db, const struct pd_waybill_filter *f, pd_waybill_cb cb,
+                          void *cls);
+pd_qs pd__pg_waybill_find_duplicate(pd_db *db, const char *fp, int64_t since_ms,
+                                    char out_no[PD_WB_NO_SIZE]);
+pd_qs pd__pg_parcel_list(pd_db *db, int64_t waybill_id, pd_parcel_cb cb, void *cls);
+pd_qs pd__pg_parcel_set_weight(pd_db *db, const char *parcel_no, int64_t weight_g);
+pd_qs pd__pg_customer_insert(pd_db *db, struct pd_customer *c, bool *dup);
+pd_qs pd__pg_customer_get(pd_db *db, int64_t id, pd_customer_cb cb, void *cls);
+pd_qs pd__pg_customer_get_by_code(pd_db *db, const char *code, pd_customer_cb cb, void *cls);
+pd_qs pd__pg_customer_list(pd_db *db, const char *node_path, const char *q, int64_t after_id,
+                           int limit, pd_customer_cb cb, void *cls);
+pd_qs pd__pg_customer_update(pd_db *db, const struct pd_customer *c);
+pd_qs pd__pg_pickup_insert(pd_db *db, struct pd_pickup_task *t);
+pd_qs pd__pg_pickup_get_open(pd_db *db, int64_t waybill_id, struct pd_pickup_task *out);
+pd_qs pd__pg_pickup_set_state(pd_db *db, int64_t id, int state, int64_t done_ms);
+pd_qs pd__pg_pickup_list(pd_db *db, const struct pd_pickup_filter *f, pd_pickup_cb cb, void *cls);
+pd_qs pd__pg_pickup_load(pd_db *db, const char *node_path,
+                         int (*cb)(void *cls, int64_t courier_id, int64_t open), void *cls);
+pd_qs pd__pg_inspection_insert(pd_db *db, struct pd_inspection *i);
+pd_qs pd__pg_inspection_list(pd_db *db, int64_t waybill_id, pd_inspection_cb cb, void *cls);
 
 /**
  * Read the user columns starting at column @p col of row @p row, in the
