@@ -175,6 +175,16 @@ struct pd_special_rate {
     struct pd_cell_override rate;
 };
 
+/**
+ * Fill @p c from a contract document:
+ *   {"contract_no": "HT-2026-001", "freight_discount_bp": 1500,
+ *    "overrides": [{"service": "standard", "zone": "national", "first_weight_g": 1000,
+ *                   "first_fee_fen": 800, "additional_step_g": 1000, "additional_fee_fen": 300}]}
+ * Strict as pd_ratecard_from_json. @return PD_OK or PD_E_RATECARD_INVALID (path in @p err).
+ */
+pd_err pd_contract_from_json(const json_t *doc, struct pd_contract_rate *c,
+                             struct pd_ratecard_error *err);
+
 #define PD_QUOTE_MAX_AGENCY 4
 
 /** What a quote needs. Strings are borrowed for the call only. */

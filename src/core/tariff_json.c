@@ -270,3 +270,69 @@ pd_err pd_ratecard_from_json(const json_t *doc, struct pd_ratecard *c,
     }
     return get_provinces(doc, err, c);
 }
+
+/* ---- customer contracts --------------------------------------------------- */
+
+static bool zone_from_code(const char *s, enum pd_zone *out)
+{
+    for (int z = 0; z < PD_ZONE__COUNT; z++)
+        if (!strcmp(s, pd_zone_code((enum pd_zone)z))) {
+            *out = (enum pd_zone)z;
+            return true;
+        }
+    return false;
+}
+
+pd_err pd_contract_from_json(const json_t *doc, struct pd_contract_rate *c,
+                             struct pd_ratecard_error *err)
+{
+    memset(c, 0, sizeof *c);
+    if (err)
+        memset(err, 0, sizeof *err);
+    static const char *const keys[] = {"contract_no", "freight_discount_bp", "overrides", NULL};
+    pd_err e = only_keys(doc, keys, "", err);
+    if (e)
+        return e;
+    const json_t *no = json_object_get(doc, "contract_no");
+    if (!json_is_string(no) || json_string_length(no) < 1 ||
+        json_string_length(no) >= sizeof c->contract_no)
+        return bad(err, "", "contract_no", "must be a string of 1 to 32 characters");
+    memcpy(c->contract_no, json_string_value(no), json_string_length(no) + 1);
+    INT(doc, "freight_discount_bp", 0, 10000, "", c->freight_discount_bp);
+    const json_t *ov = json_object_get(doc, "overrides");
+    if (!ov)
+        return PD_OK;
+    if (!json_is_array(ov) || json_array_size(ov) > PD_CONTRACT_MAX_OVERRIDES)
+        return bad(err, "", "overrides", "must be an array of at most 8 cells");
+    size_t i;
+    const json_t *o;
+    json_array_foreach(ov, i, o)
+    {
+        char path[32];
+        snprintf(path, sizeof path, "overrides[%u]", (unsigned)i);
+        static const char *const okeys[] = {"service",
+                                            "zone",
+                                            "first_weight_g",
+                                            "first_fee_fen",
+                                            "additional_step_g",
+                                            "additional_fee_fen",
+                                            NULL};
+        if ((e = only_keys(o, okeys, path, err)))
+            return e;
+        struct pd_cell_override *co = &c->overrides[c->n_overrides];
+        const json_t *sv = json_object_get(o, "service"), *zv = json_object_get(o, "zone");
+        if (!json_is_string(sv) || !pd_service_from_code(json_string_value(sv), &co->service))
+            return bad(err, path, "service", "unknown service");
+        if (!json_is_string(zv) || !zone_from_code(json_string_value(zv), &co->zone))
+            return bad(err, path, "zone", "unknown zone");
+        json_t *cell = json_deep_copy(o);
+        json_object_del(cell, "service");
+        json_object_del(cell, "zone");
+        e = get_cell(cell, path, err, &co->cell);
+        json_decref(cell);
+        if (e)
+            return e;
+        c->n_overrides++;
+    }
+    return PD_OK;
+}

@@ -535,6 +535,50 @@ static void ratecard_strict(void **state)
     expect_bad_card("neighbours", json_pack("[[i]]", 44), "neighbours[0]");
 }
 
+/* Customer contracts as stored on the account: parsed strictly, the path of
+ * the bad value named. */
+static void contract_from_json(void **state)
+{
+    (void)state;
+    struct pd_contract_rate c;
+    struct pd_ratecard_error e;
+    json_t *ok =
+        json_loads("{\"contract_no\":\"HT-2026-001\",\"freight_discount_bp\":1500,\"overrides\":"
+                   "[{\"service\":\"standard\",\"zone\":\"national\",\"first_weight_g\":1000,"
+                   "\"first_fee_fen\":800,\"additional_step_g\":1000,\"additional_fee_fen\":300}]}",
+                   0, NULL);
+    assert_non_null(ok);
+    assert_int_equal(pd_contract_from_json(ok, &c, &e), PD_OK);
+    assert_string_equal(c.contract_no, "HT-2026-001");
+    assert_int_equal(c.freight_discount_bp, 1500);
+    assert_int_equal(c.n_overrides, 1);
+    assert_int_equal(c.overrides[0].service, PD_SVC_STANDARD);
+    assert_int_equal(c.overrides[0].zone, PD_ZONE_NATIONAL);
+    assert_true(c.overrides[0].cell.available);
+    assert_int_equal(c.overrides[0].cell.first_fee_fen, 800);
+    json_decref(ok);
+
+    static const char *const bad[][2] = {
+        {"{\"contract_no\":\"A\",\"freight_discount_bp\":20000}", "freight_discount_bp"},
+        {"{\"contract_no\":\"A\"}", "freight_discount_bp"},
+        {"{\"freight_discount_bp\":0}", "contract_no"},
+        {"{\"contract_no\":\"A\",\"freight_discount_bp\":0,\"x\":1}", "x"},
+        {"{\"contract_no\":\"A\",\"freight_discount_bp\":0,\"overrides\":[{\"service\":"
+         "\"boat\",\"zone\":\"national\"}]}",
+         "overrides[0].service"},
+        {"{\"contract_no\":\"A\",\"freight_discount_bp\":0,\"overrides\":[{\"service\":"
+         "\"standard\",\"zone\":\"national\",\"first_weight_g\":1000}]}",
+         "overrides[0].first_fee_fen"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *j = json_loads(bad[i][0], 0, NULL);
+        assert_non_null(j);
+        assert_int_equal(pd_contract_from_json(j, &c, &e), PD_E_RATECARD_INVALID);
+        assert_string_equal(e.path, bad[i][1]);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +600,7 @@ int main(void)
         cmocka_unit_test(extreme_inputs_do_not_overflow),
         cmocka_unit_test(ratecard_pick),
         cmocka_unit_test(ratecard_strict),
+        cmocka_unit_test(contract_from_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
