@@ -29,6 +29,13 @@ T0=$SECONDS
 # fatal too (the build already uses -fno-sanitize-recover=undefined).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Label rendering goes through fontconfig (caches kept for the process) and
+# Debian 12's cairo 1.16, whose PDF font subsetter loses ~768 bytes per font
+# per document (docs/labels.md); tests/lsan.supp names exactly those. The
+# cairo frames have no frame pointers, hence the slow full unwind, and GLib's
+# slice allocator would hide leaked Pango objects from LeakSanitizer.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:fast_unwind_on_malloc=0}
+export G_SLICE=${G_SLICE:-always-malloc}
 
 summary() {
     echo
