@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/org_admin.h"
+#include "http/audit.h"
 #include "store/tx.h"
 #include "util/crypto.h"
 
@@ -163,6 +164,59 @@ static const struct demo_user {
     {"courier", "SZ-NS01", "林快递", "13800000013"},
 };
 
+/* Demo customer accounts: a monthly e-commerce shop with a contract (so the
+ * console shows contract pricing) and a walk-in style account. */
+static const struct demo_customer {
+    const char *code, *name, *phone, *node;
+    bool monthly;
+    const char *contract;
+} demo_customers[] = {
+    {"SZ-SHOP01", "深圳优品电商有限公司", "0755-86001234", "GD-SZ", true,
+     "{\"contract_no\":\"HT-2026-001\",\"freight_discount_bp\":1500}"},
+    {"SH-TRADE01", "上海浦江贸易有限公司", "021-58881234", "SH", false, NULL},
+};
+
+struct seed_customer_ctx {
+    const struct demo_customer *c;
+    int added;
+};
+
+static pd_qs seed_customer_tx(pd_db *db, void *cls)
+{
+    struct seed_customer_ctx *x = cls;
+    struct pd_node n;
+    pd_qs qs = db->ops->node_get_by_code(db, x->c->node, &n);
+    if (qs <= 0)
+        return qs < 0 ? qs : PD_QS_HARD;
+    struct pd_customer cu = {
+        .node_id = n.id, .monthly = x->c->monthly, .active = true, .contract = x->c->contract};
+    snprintf(cu.code, sizeof cu.code, "%s", x->c->code);
+    snprintf(cu.name, sizeof cu.name, "%s", x->c->name);
+    snprintf(cu.phone, sizeof cu.phone, "%s", x->c->phone);
+    bool dup = false;
+    if ((qs = db->ops->customer_insert(db, &cu, &dup)) < 0 || dup)
+        return qs;
+    x->added++;
+    struct pd_audit a;
+    pd_audit_system(&a, "seed-demo", "customer.create", "customer", cu.code, n.id, cu.contract);
+    return db->ops->audit_insert(db, &a);
+}
+
+static int seed_customers(pd_store *st)
+{
+    struct seed_customer_ctx x = {0};
+    for (size_t i = 0; i < sizeof demo_customers / sizeof demo_customers[0]; i++) {
+        x.c = &demo_customers[i];
+        if (pd_tx_run(st, "seed customer", false, seed_customer_tx, &x) < 0) {
+            fprintf(stderr, "parceldesk seed-demo: customer %s could not be stored\n", x.c->code);
+            return PD_EXIT_FAIL;
+        }
+    }
+    printf("demo customers: %d added, %zu in the demo set\n", x.added,
+           sizeof demo_customers / sizeof demo_customers[0]);
+    return PD_EXIT_OK;
+}
+
 int pd_cmd_seed_demo(int argc, char **argv)
 {
     static const char *const flags[] = {"password", NULL};
@@ -214,6 +268,8 @@ int pd_cmd_seed_demo(int argc, char **argv)
         else
             status = PD_EXIT_FAIL;
     }
+    if (!status)
+        status = seed_customers(st);
     pd_store_close(st);
     return status;
 }

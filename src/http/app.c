@@ -23,6 +23,8 @@
 
 #define SESSION_CACHE_TTL_MS   5000
 #define LOGIN_ATTEMPTS_PER_MIN 30
+/* Orders one address may place through the public page in ten minutes. */
+#define PUBLIC_ORDERS_PER_10MIN 20
 
 static int on_perm_row(void *cls, const char *role, const char *perm)
 {
@@ -197,7 +199,8 @@ bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *stor
     app->sessions = pd_session_cache_new(SESSION_CACHE_TTL_MS);
     app->metrics = pd_metrics_new();
     app->login_limit = pd_ratelimit_new(LOGIN_ATTEMPTS_PER_MIN, 60000, 65536);
-    if (!app->sessions || !app->metrics || !app->login_limit) {
+    app->public_order_limit = pd_ratelimit_new(PUBLIC_ORDERS_PER_10MIN, 600000, 65536);
+    if (!app->sessions || !app->metrics || !app->login_limit || !app->public_order_limit) {
         snprintf(err, 256, "out of memory");
         pd_app_free(app);
         return false;
@@ -229,6 +232,7 @@ void pd_app_free(struct pd_app *app)
     pd_session_cache_free(app->sessions);
     pd_metrics_free(app->metrics);
     pd_ratelimit_free(app->login_limit);
+    pd_ratelimit_free(app->public_order_limit);
     if (app->access_log && app->access_log != stderr)
         fclose(app->access_log);
     pd_screening_free(app->screening);
@@ -240,5 +244,6 @@ void pd_app_free(struct pd_app *app)
     app->sessions = NULL;
     app->metrics = NULL;
     app->login_limit = NULL;
+    app->public_order_limit = NULL;
     app->access_log = NULL;
 }

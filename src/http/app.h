@@ -31,8 +31,9 @@ struct pd_app {
     struct pd_perm_matrix perms; /* loaded from the store at start and after edits */
     struct pd_session_cache *sessions;
     struct pd_metrics *metrics;
-    struct pd_ratelimit *login_limit; /* per-address login attempts */
-    struct pd_ratecard *ratecards;    /* every version of every card, by code then version */
+    struct pd_ratelimit *login_limit;        /* per-address login attempts */
+    struct pd_ratelimit *public_order_limit; /* per-address orders from the public page */
+    struct pd_ratecard *ratecards;           /* every version of every card, by code then version */
     int n_ratecards;
     struct pd_screening *screening; /* prohibited/restricted goods, from <data_dir> */
     atomic_bool shutting_down;

@@ -22,10 +22,11 @@ typedef int (*pd_handler_fn)(struct pd_req *rq);
 #define PD_ROUTE_AUTH   (-2) /* any authenticated caller */
 
 /* flags */
-#define PD_ROUTE_JSON      0x1u /* body must be a JSON object (parsed into rq->json) */
-#define PD_ROUTE_RAW       0x2u /* body kept raw in rq->body (NDJSON, CSV, uploads) */
-#define PD_ROUTE_USER_ONLY 0x4u /* staff sessions only, API keys refused (403) */
-#define PD_ROUTE_BIG_BODY  0x8u /* bodies up to 16× the normal limit (imports, scans) */
+#define PD_ROUTE_JSON      0x1u  /* body must be a JSON object (parsed into rq->json) */
+#define PD_ROUTE_RAW       0x2u  /* body kept raw in rq->body (NDJSON, CSV, uploads) */
+#define PD_ROUTE_USER_ONLY 0x4u  /* staff sessions only, API keys refused (403) */
+#define PD_ROUTE_BIG_BODY  0x8u  /* bodies up to 16× the normal limit (imports, scans) */
+#define PD_ROUTE_JSON_OPT  0x10u /* a body, when there is one, must be a JSON object */
 
 struct pd_route {
     enum pd_method method;

@@ -552,7 +552,9 @@ static int pipeline(struct pd_server *srv, struct sreq *sr)
         if (route->perm >= 0 && !pd_app_role_has(rq->app, rq->who.role, (enum pd_perm)route->perm))
             return pd_reply_err(rq, PD_E_AUTH_FORBIDDEN, NULL, NULL);
     }
-    if ((route->flags & PD_ROUTE_JSON) && !parse_json_body(rq))
+    bool want_json =
+        (route->flags & PD_ROUTE_JSON) || ((route->flags & PD_ROUTE_JSON_OPT) && rq->body.len > 0);
+    if (want_json && !parse_json_body(rq))
         return rq->resp ? PD_HANDLED : PD_FAIL;
     return route->handler(rq);
 }

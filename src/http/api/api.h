@@ -48,6 +48,30 @@ int pd_api_quotes_create(struct pd_req *rq);
 int pd_api_divisions_list(struct pd_req *rq);
 int pd_api_goods_screen(struct pd_req *rq);
 
+/* waybills.c */
+int pd_api_waybills_create(struct pd_req *rq);
+int pd_api_public_waybills_create(struct pd_req *rq);
+int pd_api_waybills_list(struct pd_req *rq);
+int pd_api_waybills_get(struct pd_req *rq);
+int pd_api_waybills_patch(struct pd_req *rq);
+int pd_api_waybills_history(struct pd_req *rq);
+int pd_api_waybills_submit(struct pd_req *rq);
+int pd_api_waybills_approve(struct pd_req *rq);
+int pd_api_waybills_flag(struct pd_req *rq);
+int pd_api_waybills_cancel(struct pd_req *rq);
+/* pickup.c */
+int pd_api_pickup_assign(struct pd_req *rq);
+int pd_api_pickup_unassign(struct pd_req *rq);
+int pd_api_pickup_tasks(struct pd_req *rq);
+int pd_api_pickup_inspection(struct pd_req *rq);
+/* labels.c */
+int pd_api_labels_one(struct pd_req *rq);
+int pd_api_labels_batch(struct pd_req *rq);
+/* customers.c */
+int pd_api_customers_create(struct pd_req *rq);
+int pd_api_customers_list(struct pd_req *rq);
+int pd_api_customers_get(struct pd_req *rq);
+int pd_api_customers_update(struct pd_req *rq);
 /* permissions.c */
 int pd_api_permissions_get(struct pd_req *rq);
 int pd_api_permissions_put(struct pd_req *rq);
