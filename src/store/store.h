@@ -236,6 +236,7 @@ struct pd_customer {
     char phone[32];
     int64_t node_id;             /* the serving node */
     char node_path[PD_PATH_MAX]; /* filled on reads */
+    char node_code[PD_CODE_MAX]; /* filled on reads */
     bool monthly;                /* 月结 account */
     bool active;
     int64_t created_ms;
@@ -289,11 +290,105 @@ typedef int (*pd_customer_cb)(void *cls, const struct pd_customer *c);
 typedef int (*pd_pickup_cb)(void *cls, const struct pd_pickup_task *t);
 typedef int (*pd_inspection_cb)(void *cls, const struct pd_inspection *i);
 
+/* ---- special rates (特殊费率申请) -------------------------------------------
+ *
+ * One service × zone freight cell for one customer, applied for by one
+ * person and approved or rejected by another; an approved rate can later be
+ * revoked. The rate belongs to its customer: scoping follows the customer's
+ * node (joined on reads, never copied). States move only pending →
+ * approved | rejected and approved → revoked (the handler decides; the
+ * store moves a row only from the state the caller saw).
+ */
+
+#define PD_SR_NO_SIZE   33  /* "SR" + YYYYMMDD + serial + NUL; fits core/tariff.h approval_no */
+#define PD_SR_TEXT_SIZE 801 /* reason and notes: 200 characters of UTF-8 + NUL */
+
+enum pd_special_rate_state { PD_SR_PENDING, PD_SR_APPROVED, PD_SR_REJECTED, PD_SR_REVOKED };
+
+struct pd_special_rate_rec {
+    int64_t id;
+    char approval_no[PD_SR_NO_SIZE]; /* filled by special_rate_insert */
+    int state;                       /* enum pd_special_rate_state */
+    int64_t customer_id;
+    char customer_code[PD_CODE_MAX]; /* filled on reads */
+    int64_t node_id;                 /* the customer's node, filled on reads */
+    char node_path[PD_PATH_MAX];     /* filled on reads */
+    char node_code[PD_CODE_MAX];     /* filled on reads */
+    char service[16];                /* core/tariff.h service code ("standard") */
+    char zone[16];                   /* core/tariff.h zone code ("national") */
+    int32_t first_weight_g;          /* the cell: bounds of core/tariff.c cell_ok */
+    int32_t additional_step_g;
+    int64_t first_fee_fen;
+    int64_t additional_fee_fen;
+    int64_t valid_from_ms; /* inclusive */
+    int64_t valid_to_ms;   /* exclusive; 0 = open-ended */
+    char reason[PD_SR_TEXT_SIZE];
+    int64_t applied_by;                    /* user id (0 = none) */
+    char applied_by_name[PD_USERNAME_MAX]; /* filled on reads ("" when none) */
+    int64_t applied_ms;                    /* filled by special_rate_insert (now) */
+    int64_t decided_by;                    /* approved or rejected by; 0 while pending */
+    char decided_by_name[PD_USERNAME_MAX]; /* filled on reads */
+    int64_t decided_ms;
+    char decision_note[PD_SR_TEXT_SIZE];
+    int64_t revoked_by;                    /* 0 unless revoked */
+    char revoked_by_name[PD_USERNAME_MAX]; /* filled on reads */
+    int64_t revoked_ms;
+    char revoke_note[PD_SR_TEXT_SIZE];
+};
+
+/** Filter for special_rate_list; zero/negative fields do not filter. Newest first. */
+struct pd_special_rate_filter {
+    const char *node_path; /* subtree of the customer's node; required */
+    int state;             /* enum pd_special_rate_state, -1: any */
+    int64_t customer_id;   /* 0: any */
+    int64_t before_id;     /* keyset pagination: id < before_id */
+    int limit;             /* 1..1000 */
+};
+
+typedef int (*pd_special_rate_cb)(void *cls, const struct pd_special_rate_rec *r);
+
 typedef int (*pd_node_cb)(void *cls, const struct pd_node *n);
 typedef int (*pd_user_cb)(void *cls, const struct pd_user *u);
 typedef int (*pd_apikey_cb)(void *cls, const struct pd_apikey *k);
 typedef int (*pd_audit_cb)(void *cls, const struct pd_audit *a);
 typedef int (*pd_perm_cb)(void *cls, const char *role, const char *perm);
+
+/* ---- the goods list (禁寄/限寄物品) -----------------------------------------
+ *
+ * The maintained list the screening index (core/screening.h) is built from.
+ * Terms are unique ignoring ASCII case, as the matcher compares them. Rules
+ * are deactivated, never deleted. Every change moves the list stamp (by
+ * trigger, so plain-SQL edits count too), which is how a server notices that
+ * another process changed the list.
+ */
+
+#define PD_GOODS_TERM_CHARS     50 /* limits in characters, checked by the API */
+#define PD_GOODS_CATEGORY_CHARS 32
+#define PD_GOODS_TEXT_CHARS     200 /* condition and note */
+#define PD_GOODS_TERM_SIZE      (4 * PD_GOODS_TERM_CHARS + 1)
+#define PD_GOODS_CATEGORY_SIZE  (4 * PD_GOODS_CATEGORY_CHARS + 1)
+#define PD_GOODS_TEXT_SIZE      (4 * PD_GOODS_TEXT_CHARS + 1)
+
+struct pd_goods_rule_rec {
+    int64_t id;
+    char term[PD_GOODS_TERM_SIZE];         /* matched as a substring of goods names */
+    char category[PD_GOODS_CATEGORY_SIZE]; /* e.g. "易燃易爆物品" */
+    int level;                             /* enum pd_goods_level (core/screening.h) */
+    char condition[PD_GOODS_TEXT_SIZE];    /* "" for prohibited; required for restricted */
+    char note[PD_GOODS_TEXT_SIZE];
+    bool active;
+    int64_t updated_ms;
+    int64_t updated_by;                    /* user id; 0 for the system (the seed) */
+    char updated_by_name[PD_USERNAME_MAX]; /* filled on reads ("" when 0) */
+};
+
+/** The list stamp: version moves with every change; count is the number of rules. */
+struct pd_goods_stamp {
+    int64_t version;
+    int64_t count;
+};
+
+typedef int (*pd_goods_rule_cb)(void *cls, const struct pd_goods_rule_rec *r);
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -450,9 +545,81 @@ struct pd_store_ops {
     /** Inspections of a waybill, oldest first. */
     pd_qs (*inspection_list)(pd_db *db, int64_t waybill_id, pd_inspection_cb cb, void *cls);
 
+    /* special rates (特殊费率申请) */
+    /**
+     * Insert @p r (state, customer_id, service, zone, the cell, validity,
+     * reason, applied_by; names and decision fields are ignored) numbered
+     * "SR" + @p day (8 digits, YYYYMMDD, chosen by the caller) + the day's
+     * next serial (at least 4 digits), drawn from a per-day counter in the
+     * caller's transaction: unique under concurrency on both backends.
+     * Fills r->id, r->approval_no and r->applied_ms (now).
+     */
+    pd_qs (*special_rate_insert)(pd_db *db, struct pd_special_rate_rec *r, const char *day);
+    /** The rate numbered @p no into @p out (caller-provided); PD_QS_NONE when none. */
+    pd_qs (*special_rate_get)(pd_db *db, const char *no, struct pd_special_rate_rec *out);
+    /** Rates whose customer is in a subtree, newest first. */
+    pd_qs (*special_rate_list)(pd_db *db, const struct pd_special_rate_filter *f,
+                               pd_special_rate_cb cb, void *cls);
+    /**
+     * Move rate @p id from state @p from to state @p to, recording @p by
+     * (user id), @p at_ms and @p note (NULL reads as ""): into decided_*
+     * when @p to is approved or rejected, into revoked_* when it is revoked.
+     * @return PD_QS_ONE, or PD_QS_NONE when the rate is no longer in @p from
+     *         (someone else decided first) or does not exist.
+     */
+    pd_qs (*special_rate_set_state)(pd_db *db, int64_t id, int from, int to, int64_t by,
+                                    int64_t at_ms, const char *note);
+
+    /* service areas of nodes (which divisions a node serves) */
+    /**
+     * Replace the areas of node @p node_id by @p divs[0..n): GB/T 2260
+     * codes of 2 (province), 4 (city) or 6 (district) digits.
+     */
+    pd_qs (*node_areas_set)(pd_db *db, int64_t node_id, const char *const *divs, int n);
+    /** Areas of node @p node_id, by code: cb(cls, division). */
+    pd_qs (*node_areas_list)(pd_db *db, int64_t node_id,
+                             int (*cb)(void *cls, const char *division), void *cls);
+    /**
+     * The active node serving district @p district (6 digits): the most
+     * specific area wins (district over city over province), then the
+     * deepest node. Fills id, code, name, type, path of @p out.
+     * @return PD_QS_ONE, or PD_QS_NONE when no node serves it.
+     */
+    pd_qs (*node_for_division)(pd_db *db, int32_t district, struct pd_node *out);
+
+    /* idempotent answers: the first answer to an order with an Idempotency-Key */
+    /** Keep @p answer (JSON text, borrowed) for waybill @p waybill_id. */
+    pd_qs (*idem_answer_put)(pd_db *db, int64_t waybill_id, const char *answer);
+    /** The kept answer of @p waybill_id, cb(cls, text) (text valid during the call). */
+    pd_qs (*idem_answer_get)(pd_db *db, int64_t waybill_id,
+                             int (*cb)(void *cls, const char *answer), void *cls);
+
     /* permission matrix (data) */
     pd_qs (*perm_list)(pd_db *db, pd_perm_cb cb, void *cls);
     pd_qs (*perm_set)(pd_db *db, const char *role, const char *perm, bool granted);
+
+    /* the goods list (禁寄/限寄物品) */
+    /** Every rule, active or not, in byte order of term. */
+    pd_qs (*goods_rule_list)(pd_db *db, pd_goods_rule_cb cb, void *cls);
+    /** The rule whose term equals @p term ignoring ASCII case; PD_QS_NONE when none. */
+    pd_qs (*goods_rule_get)(pd_db *db, const char *term, struct pd_goods_rule_rec *out);
+    /**
+     * Insert @p r, or update the rule with the same term (ignoring ASCII
+     * case): its spelling, category, level, condition, note, active,
+     * updated_ms and updated_by become those of @p r. Fills r->id.
+     * @param[out] created true when a new rule was inserted.
+     * @return PD_QS_ONE; a row breaking the table's checks (empty term,
+     *         restricted without condition …) is PD_QS_HARD: callers validate.
+     */
+    pd_qs (*goods_rule_upsert)(pd_db *db, struct pd_goods_rule_rec *r, bool *created);
+    /**
+     * Insert @p r unless its term exists (ignoring ASCII case), leaving an
+     * existing rule untouched: the seed, safe when two servers seed at once.
+     * @return PD_QS_ONE when inserted (r->id filled), PD_QS_NONE when the term existed.
+     */
+    pd_qs (*goods_rule_insert_new)(pd_db *db, struct pd_goods_rule_rec *r);
+    /** The list stamp (one cheap query). */
+    pd_qs (*goods_stamp)(pd_db *db, struct pd_goods_stamp *out);
 };
 
 /** Every backend connection starts with this header. */

@@ -73,5 +73,11 @@ extern const struct CMUnitTest ct_tests_audit[];
 extern const size_t ct_tests_audit_n;
 extern const struct CMUnitTest ct_tests_orders[];
 extern const size_t ct_tests_orders_n;
+extern const struct CMUnitTest ct_tests_rates[];
+extern const size_t ct_tests_rates_n;
 
+extern const struct CMUnitTest ct_tests_areas[];
+extern const size_t ct_tests_areas_n;
+extern const struct CMUnitTest ct_tests_goods[];
+extern const size_t ct_tests_goods_n;
 #endif

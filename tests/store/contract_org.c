@@ -448,11 +448,11 @@ static void test_permission_matrix(void **state)
     want[PD_ROLE_SUPERVISOR] = human | P(USERS_READ) | P(AUDIT_READ) | P(ORDERS_CREATE) |
                                P(ORDERS_READ) | P(ORDERS_REVIEW) | P(QUOTES) | P(DISPATCH) |
                                P(TICKETS_READ) | P(TICKETS_WRITE) | P(CLAIMS) | P(CUSTOMERS) |
-                               P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ);
+                               P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ) | P(GOODS_MANAGE);
     want[PD_ROLE_MANAGER] = human | P(USERS_READ) | P(USERS_MANAGE) | P(AUDIT_READ) |
                             P(ORDERS_READ) | P(ORDERS_REVIEW) | P(QUOTES) | P(DISPATCH) |
                             P(TICKETS_READ) | P(TICKETS_WRITE) | P(CLAIMS) | P(CUSTOMERS) |
-                            P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ);
+                            P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ) | P(GOODS_MANAGE);
     want[PD_ROLE_COURIER] = human | P(ORDERS_READ) | P(DISPATCH) | P(SCANS_WRITE);
     want[PD_ROLE_ADMIN] = ((uint64_t)1 << PD_PERM__COUNT) - 1;
     want[PD_ROLE_SCANNER] = P(SCANS_WRITE);

@@ -87,6 +87,23 @@ enum pd_pg_stmt {
     PD_PG_PICKUP_LOAD,
     PD_PG_INSPECTION_INSERT,
     PD_PG_INSPECTION_LIST,
+    PD_PG_AREAS_DELETE,
+    PD_PG_AREAS_INSERT,
+    PD_PG_AREAS_LIST,
+    PD_PG_AREAS_SERVING,
+    PD_PG_IDEM_ANSWER_PUT,
+    PD_PG_IDEM_ANSWER_GET,
+    PD_PG_SR_SERIAL,
+    PD_PG_SR_INSERT,
+    PD_PG_SR_GET,
+    PD_PG_SR_LIST,
+    PD_PG_SR_DECIDE,
+    PD_PG_SR_REVOKE,
+    PD_PG_GOODS_LIST,
+    PD_PG_GOODS_GET,
+    PD_PG_GOODS_UPSERT,
+    PD_PG_GOODS_INSERT_NEW,
+    PD_PG_GOODS_STAMP,
     PD_PG__COUNT
 };
 
@@ -201,6 +218,14 @@ pd_qs pd__pg_pickup_load(pd_db *db, const char *node_path,
 pd_qs pd__pg_inspection_insert(pd_db *db, struct pd_inspection *i);
 pd_qs pd__pg_inspection_list(pd_db *db, int64_t waybill_id, pd_inspection_cb cb, void *cls);
 
+/* pg_rates.c: special rates (特殊费率申请). */
+pd_qs pd__pg_special_rate_insert(pd_db *db, struct pd_special_rate_rec *r, const char *day);
+pd_qs pd__pg_special_rate_get(pd_db *db, const char *no, struct pd_special_rate_rec *out);
+pd_qs pd__pg_special_rate_list(pd_db *db, const struct pd_special_rate_filter *f,
+                               pd_special_rate_cb cb, void *cls);
+pd_qs pd__pg_special_rate_set_state(pd_db *db, int64_t id, int from, int to, int64_t by,
+                                    int64_t at_ms, const char *note);
+
 /**
  * Read the user columns starting at column @p col of row @p row, in the
  * order of PD_PG_USER_COLS. @return PD_QS_ONE, or PD_QS_HARD when a stored
@@ -213,5 +238,21 @@ pd_qs pd__pg_user_row(struct pd__pg_conn *c, const PGresult *r, int row, int col
     "u.id, u.username, u.display_name, u.phone, u.role, u.node_id, n.code, n.path, "               \
     "u.password_hash, u.active, u.failed_logins, u.locked_until_ms, u.password_changed_ms, "       \
     "u.created_ms, n.name, n.type"
+
+/* pg_areas.c: node service areas, kept idempotent answers */
+pd_qs pd__pg_node_areas_set(pd_db *db, int64_t node_id, const char *const *divs, int n);
+pd_qs pd__pg_node_areas_list(pd_db *db, int64_t node_id, int (*cb)(void *, const char *),
+                             void *cls);
+pd_qs pd__pg_node_for_division(pd_db *db, int32_t district, struct pd_node *out);
+pd_qs pd__pg_idem_answer_put(pd_db *db, int64_t waybill_id, const char *answer);
+pd_qs pd__pg_idem_answer_get(pd_db *db, int64_t waybill_id, int (*cb)(void *, const char *),
+                             void *cls);
+
+/* pg_goods.c: the prohibited/restricted goods list and its stamp. */
+pd_qs pd__pg_goods_rule_list(pd_db *db, pd_goods_rule_cb cb, void *cls);
+pd_qs pd__pg_goods_rule_get(pd_db *db, const char *term, struct pd_goods_rule_rec *out);
+pd_qs pd__pg_goods_rule_upsert(pd_db *db, struct pd_goods_rule_rec *r, bool *created);
+pd_qs pd__pg_goods_rule_insert_new(pd_db *db, struct pd_goods_rule_rec *r);
+pd_qs pd__pg_goods_stamp(pd_db *db, struct pd_goods_stamp *out);
 
 #endif

@@ -489,7 +489,7 @@ pd_qs pd__pg_parcel_set_weight(pd_db *db, const char *parcel_no, int64_t weight_
 
 #define CUSTOMER_COLS                                                                              \
     "c.id, c.code, c.name, c.phone, c.node_id, n.path, c.monthly, c.active, c.created_ms,"         \
-    " c.contract"
+    " c.contract, n.code"
 #define CUSTOMER_FROM " FROM customers c JOIN nodes n ON n.id = c.node_id"
 
 struct customer_visit {
@@ -512,6 +512,7 @@ static int visit_customer(struct pd__pg_conn *c, const PGresult *r, int i, void 
     cu.active = pd__pg_bool(r, i, 7);
     cu.created_ms = pd__pg_i64(r, i, 8);
     cu.contract = json_col(r, i, 9, NULL); /* NULL stays NULL */
+    pd__pg_col(r, i, 10, cu.node_code, sizeof cu.node_code);
     return v->cb(v->cls, &cu);
 }
 

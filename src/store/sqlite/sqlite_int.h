@@ -86,6 +86,23 @@ enum pd_sq_stmt {
     PD_SQ_PICKUP_LOAD,
     PD_SQ_INSPECTION_INSERT,
     PD_SQ_INSPECTION_LIST,
+    PD_SQ_AREAS_DELETE,
+    PD_SQ_AREAS_INSERT,
+    PD_SQ_AREAS_LIST,
+    PD_SQ_AREAS_SERVING,
+    PD_SQ_IDEM_ANSWER_PUT,
+    PD_SQ_IDEM_ANSWER_GET,
+    PD_SQ_SR_SERIAL,
+    PD_SQ_SR_INSERT,
+    PD_SQ_SR_GET,
+    PD_SQ_SR_LIST,
+    PD_SQ_SR_DECIDE,
+    PD_SQ_SR_REVOKE,
+    PD_SQ_GOODS_LIST,
+    PD_SQ_GOODS_GET,
+    PD_SQ_GOODS_UPSERT,
+    PD_SQ_GOODS_INSERT_NEW,
+    PD_SQ_GOODS_STAMP,
     PD_SQ__COUNT
 };
 
@@ -194,6 +211,14 @@ pd_qs pd__sq_pickup_load(pd_db *db, const char *node_path,
 pd_qs pd__sq_inspection_insert(pd_db *db, struct pd_inspection *i);
 pd_qs pd__sq_inspection_list(pd_db *db, int64_t waybill_id, pd_inspection_cb cb, void *cls);
 
+/* sqlite_rates.c: special rates (特殊费率申请). */
+pd_qs pd__sq_special_rate_insert(pd_db *db, struct pd_special_rate_rec *r, const char *day);
+pd_qs pd__sq_special_rate_get(pd_db *db, const char *no, struct pd_special_rate_rec *out);
+pd_qs pd__sq_special_rate_list(pd_db *db, const struct pd_special_rate_filter *f,
+                               pd_special_rate_cb cb, void *cls);
+pd_qs pd__sq_special_rate_set_state(pd_db *db, int64_t id, int from, int to, int64_t by,
+                                    int64_t at_ms, const char *note);
+
 /**
  * Read the user columns starting at column @p col of the current row in the
  * order of the PD_SQ_USER_COLS list in sqlite_org.c (shared with the session
@@ -207,5 +232,21 @@ pd_qs pd__sq_user_row(struct pd__sq_conn *c, sqlite3_stmt *s, int col, struct pd
     "u.password_hash, u.active, u.failed_logins, u.locked_until_ms, u.password_changed_ms, "       \
     "u.created_ms, n.name, n.type"
 #define PD_SQ_USER_NCOLS 16
+
+/* sqlite_areas.c: node service areas, kept idempotent answers */
+pd_qs pd__sq_node_areas_set(pd_db *db, int64_t node_id, const char *const *divs, int n);
+pd_qs pd__sq_node_areas_list(pd_db *db, int64_t node_id, int (*cb)(void *, const char *),
+                             void *cls);
+pd_qs pd__sq_node_for_division(pd_db *db, int32_t district, struct pd_node *out);
+pd_qs pd__sq_idem_answer_put(pd_db *db, int64_t waybill_id, const char *answer);
+pd_qs pd__sq_idem_answer_get(pd_db *db, int64_t waybill_id, int (*cb)(void *, const char *),
+                             void *cls);
+
+/* sqlite_goods.c: the prohibited/restricted goods list and its stamp. */
+pd_qs pd__sq_goods_rule_list(pd_db *db, pd_goods_rule_cb cb, void *cls);
+pd_qs pd__sq_goods_rule_get(pd_db *db, const char *term, struct pd_goods_rule_rec *out);
+pd_qs pd__sq_goods_rule_upsert(pd_db *db, struct pd_goods_rule_rec *r, bool *created);
+pd_qs pd__sq_goods_rule_insert_new(pd_db *db, struct pd_goods_rule_rec *r);
+pd_qs pd__sq_goods_stamp(pd_db *db, struct pd_goods_stamp *out);
 
 #endif

@@ -510,7 +510,7 @@ pd_qs pd__sq_parcel_set_weight(pd_db *db, const char *parcel_no, int64_t weight_
 
 #define CUSTOMER_COLS                                                                              \
     "c.id, c.code, c.name, c.phone, c.node_id, n.path, c.monthly, c.active, c.created_ms,"         \
-    " c.contract"
+    " c.contract, n.code"
 #define CUSTOMER_FROM " FROM customers c JOIN nodes n ON n.id = c.node_id"
 
 struct customer_visit {
@@ -533,6 +533,7 @@ static int visit_customer(struct pd__sq_conn *c, sqlite3_stmt *s, void *ctx)
     cu.active = sqlite3_column_int(s, 7) != 0;
     cu.created_ms = sqlite3_column_int64(s, 8);
     cu.contract = (const char *)sqlite3_column_text(s, 9); /* NULL stays NULL */
+    pd__sq_col(s, 10, cu.node_code, sizeof cu.node_code);
     return v->cb(v->cls, &cu);
 }
 
