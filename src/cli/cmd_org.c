@@ -164,6 +164,29 @@ static const struct demo_user {
     {"courier", "SZ-NS01", "林快递", "13800000013"},
 };
 
+/* Demo service areas: which divisions each demo node serves (node_areas). */
+static const struct demo_area {
+    const char *node, *division;
+} demo_areas[] = {
+    {"GD", "44"},          {"GD-SZ", "4403"}, {"SZ-NS01", "440305"}, {"SZ-FT01", "440304"},
+    {"GZ-TH01", "440106"}, {"SH", "31"},      {"SH-PD01", "310115"},
+};
+
+static pd_qs seed_areas_tx(pd_db *db, void *cls)
+{
+    (void)cls;
+    for (size_t i = 0; i < sizeof demo_areas / sizeof demo_areas[0]; i++) {
+        struct pd_node n;
+        pd_qs qs = db->ops->node_get_by_code(db, demo_areas[i].node, &n);
+        if (qs <= 0)
+            return qs < 0 ? qs : PD_QS_HARD;
+        const char *div[1] = {demo_areas[i].division};
+        if ((qs = db->ops->node_areas_set(db, n.id, div, 1)) < 0)
+            return qs;
+    }
+    return PD_QS_ONE;
+}
+
 /* Demo customer accounts: a monthly e-commerce shop with a contract (so the
  * console shows contract pricing) and a walk-in style account. */
 static const struct demo_customer {
@@ -214,6 +237,11 @@ static int seed_customers(pd_store *st)
     }
     printf("demo customers: %d added, %zu in the demo set\n", x.added,
            sizeof demo_customers / sizeof demo_customers[0]);
+    if (pd_tx_run(st, "seed areas", false, seed_areas_tx, NULL) < 0) {
+        fprintf(stderr, "parceldesk seed-demo: service areas could not be stored\n");
+        return PD_EXIT_FAIL;
+    }
+    printf("demo service areas: %zu\n", sizeof demo_areas / sizeof demo_areas[0]);
     return PD_EXIT_OK;
 }
 

@@ -20,6 +20,8 @@ static const char usage[] =
     "  node list  --db URL\n"
     "  backup     --db sqlite:PATH --out FILE              online backup of a SQLite database\n"
     "  config     show [--config FILE] [flags]             print the effective configuration\n"
+    "  import     orders --db URL FILE [--encoding auto|utf-8|gb18030] [--all-or-nothing]\n"
+    "             [--node CODE] [--lang zh|en]             orders from CSV (import orders --help)\n"
     "  version\n"
     "\n"
     "URL is sqlite:PATH or postgresql://... (libpq). Every setting of the configuration\n"
@@ -61,6 +63,8 @@ int main(int argc, char **argv)
         return pd_cmd_backup(rest, rv);
     if (!strcmp(cmd, "config"))
         return pd_cmd_config(rest, rv);
+    if (!strcmp(cmd, "import"))
+        return pd_cmd_import(rest, rv);
     fprintf(stderr, "parceldesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return PD_EXIT_USAGE;
 }
