@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/screening.h"
 #include "core/tariff.h"
 
 #include "http/auth.h"
+#include "http/goods_list.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "store/tx.h"
@@ -115,47 +115,15 @@ static bool load_ratecards(struct pd_app *app, char err[256])
     return ok;
 }
 
-/* <data_dir>/prohibited_goods.tsv: the seed of the goods list. A list that
- * does not parse stops the start (with the line and column at fault). */
-static bool load_screening(struct pd_app *app, char err[256])
+/* The goods list lives in the store; an empty one (a fresh database) is
+ * seeded from <data_dir>/prohibited_goods.tsv. A list that cannot be read
+ * or built, or a seed that does not parse, stops the start. */
+static bool load_goods(struct pd_app *app, char err[256])
 {
     char path[600];
     snprintf(path, sizeof path, "%s/prohibited_goods.tsv", app->cfg.data_dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, 256, "goods list %.200s: %s", path, strerror(errno));
-        return false;
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    char chunk[8192];
-    size_t got;
-    bool ok = true;
-    while (ok && (got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (len + got > cap) {
-            cap = (len + got) * 2;
-            char *t = realloc(text, cap);
-            if (!t)
-                ok = false;
-            else
-                text = t;
-        }
-        if (ok) {
-            memcpy(text + len, chunk, got);
-            len += got;
-        }
-    }
-    fclose(f);
-    struct pd_screening_error se = {0, 0, NULL};
-    if (!ok)
-        snprintf(err, 256, "out of memory");
-    else if (pd_screening_parse_tsv(text ? text : "", len, &app->screening, &se) != PD_OK) {
-        snprintf(err, 256, "goods list %.200s:%zu:%zu: %s", path, se.line, se.column,
-                 se.reason ? se.reason : "invalid");
-        ok = false;
-    }
-    free(text);
-    return ok;
+    app->goods = pd_goods_list_open(app->store, path, PD_GOODS_CHECK_MS, err);
+    return app->goods != NULL;
 }
 
 bool pd_app_reload_perms(struct pd_app *app)
@@ -215,12 +183,16 @@ bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *stor
             return false;
         }
     }
-    if (!load_ratecards(app, err) || !load_screening(app, err)) {
+    if (!load_ratecards(app, err)) {
         pd_app_free(app);
         return false;
     }
     if (!pd_app_reload_perms(app)) {
         snprintf(err, 256, "cannot load the permission matrix (is the database migrated?)");
+        pd_app_free(app);
+        return false;
+    }
+    if (!load_goods(app, err)) {
         pd_app_free(app);
         return false;
     }
@@ -235,8 +207,8 @@ void pd_app_free(struct pd_app *app)
     pd_ratelimit_free(app->public_order_limit);
     if (app->access_log && app->access_log != stderr)
         fclose(app->access_log);
-    pd_screening_free(app->screening);
-    app->screening = NULL;
+    pd_goods_list_free(app->goods);
+    app->goods = NULL;
     free(app->ratecards);
     app->ratecards = NULL;
     app->n_ratecards = 0;

@@ -20,7 +20,7 @@
 
 struct pd_metrics;
 struct pd_ratecard;
-struct pd_screening;
+struct pd_goods_list;
 struct pd_session_cache;
 struct pd_ratelimit;
 
@@ -35,7 +35,9 @@ struct pd_app {
     struct pd_ratelimit *public_order_limit; /* per-address orders from the public page */
     struct pd_ratecard *ratecards;           /* every version of every card, by code then version */
     int n_ratecards;
-    struct pd_screening *screening; /* prohibited/restricted goods, from <data_dir> */
+    /* prohibited/restricted goods: snapshots of the list in the store, seeded
+     * from <data_dir>/prohibited_goods.tsv (http/goods_list.h) */
+    struct pd_goods_list *goods;
     atomic_bool shutting_down;
     FILE *access_log; /* NULL = off */
 };

@@ -161,7 +161,7 @@ struct pd_store_stats {
  * keeps them verbatim.
  */
 
-#define PD_WB_NO_SIZE 16  /* "PD" + 12 + 1 check digit + NUL (core/waybill_no.h) */
+#define PD_WB_NO_SIZE  16 /* "PD" + 12 + 1 check digit + NUL (core/waybill_no.h) */
 #define PD_PCL_NO_SIZE 20 /* parcel number + NUL */
 
 struct pd_waybill {
@@ -171,13 +171,13 @@ struct pd_waybill {
     char channel[16];               /* CONTRACT.md channel codes */
     char service[16];
     char payment[16];
-    int64_t node_id;             /* the owning node (where the order was taken) */
-    char node_path[PD_PATH_MAX]; /* filled on reads (join) */
-    char node_code[PD_CODE_MAX]; /* filled on reads (join) */
-    int64_t customer_id;         /* 0 = walk-in customer */
+    int64_t node_id;                 /* the owning node (where the order was taken) */
+    char node_path[PD_PATH_MAX];     /* filled on reads (join) */
+    char node_code[PD_CODE_MAX];     /* filled on reads (join) */
+    int64_t customer_id;             /* 0 = walk-in customer */
     char customer_code[PD_CODE_MAX]; /* filled on reads ("" when none) */
     char customer_ref[65];
-    char sender_phone[32];    /* canonical (core/phone); searchable */
+    char sender_phone[32]; /* canonical (core/phone); searchable */
     char recipient_phone[32];
     int32_t origin_division; /* GB/T 2260 district codes */
     int32_t dest_division;
@@ -186,17 +186,17 @@ struct pd_waybill {
     int64_t total_fen;
     int64_t cod_fen;
     int64_t declared_value_fen;
-    int parcels;                /* 1 … 999 */
-    int64_t pickup_from_ms;     /* 0 = not given */
+    int parcels;            /* 1 … 999 */
+    int64_t pickup_from_ms; /* 0 = not given */
     int64_t pickup_to_ms;
     int64_t promised_pickup_ms; /* 完美订单: planned pickup */
     int64_t promised_delivery_ms;
-    char fingerprint[65];    /* duplicate detection key (hex), "" for none */
-    char idem_actor[40];     /* "u:12" or "k:3": whose Idempotency-Key */
-    char idem_key[129];      /* "" when the request had none */
-    char idem_hash[65];      /* SHA-256 hex of the request body */
-    int64_t courier_id;      /* the assigned pickup courier, 0 = none */
-    int64_t created_by;      /* user id (0 = system / API key / public) */
+    char fingerprint[65]; /* duplicate detection key (hex), "" for none */
+    char idem_actor[40];  /* "u:12" or "k:3": whose Idempotency-Key */
+    char idem_key[129];   /* "" when the request had none */
+    char idem_hash[65];   /* SHA-256 hex of the request body */
+    int64_t courier_id;   /* the assigned pickup courier, 0 = none */
+    int64_t created_by;   /* user id (0 = system / API key / public) */
     int64_t created_ms;
     int64_t updated_ms;
     int version; /* optimistic lock: +1 on every update; set to 1 by insert */
@@ -275,8 +275,8 @@ struct pd_inspection {
     int64_t waybill_id;
     int64_t inspector_id;
     int64_t at_ms;
-    bool goods_ok;          /* the goods are what the order says */
-    bool prohibited_found;  /* refused on the spot */
+    bool goods_ok;         /* the goods are what the order says */
+    bool prohibited_found; /* refused on the spot */
     int64_t weight_before_g;
     int64_t weight_after_g;
     int64_t fee_before_fen;
@@ -577,8 +577,8 @@ struct pd_store_ops {
      */
     pd_qs (*node_areas_set)(pd_db *db, int64_t node_id, const char *const *divs, int n);
     /** Areas of node @p node_id, by code: cb(cls, division). */
-    pd_qs (*node_areas_list)(pd_db *db, int64_t node_id,
-                             int (*cb)(void *cls, const char *division), void *cls);
+    pd_qs (*node_areas_list)(pd_db *db, int64_t node_id, int (*cb)(void *cls, const char *division),
+                             void *cls);
     /**
      * The active node serving district @p district (6 digits): the most
      * specific area wins (district over city over province), then the

@@ -103,3 +103,28 @@ test('who may ask: agents and customer systems yes, couriers no, strangers 401',
   const r = await quote(body, key.body.key);
   assert.equal(r.status, 200, JSON.stringify(r.body));
 });
+
+test('a quote for a customer account prices with its contract, as the order would', async () => {
+  const body = {
+    service: 'standard', sender: NANSHAN, recipient: { district_code: '310115' }, goods: { weight_g: 1200 },
+  };
+  const card = await quote(body);
+  const contract = await quote({ ...body, customer_code: 'SZ-SHOP01' });
+  assert.equal(card.status, 200);
+  assert.equal(contract.status, 200, JSON.stringify(contract.body));
+  assert.equal(contract.body.pricing, 'contract_discount');
+  assert.equal(contract.body.pricing_ref, 'HT-2026-001');
+  assert.ok(contract.body.total_fen < card.body.total_fen, 'the seeded 15 % discount applies');
+  assert.equal(card.body.pricing_ref, null);
+  // The order of the same body is priced the same.
+  const order = await api(base, 'POST', '/api/v1/waybills', { token: agent, body: {
+    channel: 'phone', service: 'standard', payment: 'monthly', customer_code: 'SZ-SHOP01',
+    sender: { name: '张三', phone: '13800138000', ...NANSHAN, address: '科技园南路 1 号' },
+    recipient: { name: '李四', phone: '13900139001', district_code: '310115', address: '世纪大道 101 号' },
+    goods: { name: '衣服', weight_g: 1200 },
+  } });
+  assert.equal(order.status, 201, JSON.stringify(order.body));
+  assert.equal(order.body.total_fen, contract.body.total_fen);
+  assertError(await quote({ ...body, customer_code: 'NO-SUCH' }), 422, 'customer.unknown', 'customer_code');
+  assertError(await quote({ ...body, special_rate_no: 'SR000' }), 422, 'special_rate.customer_mismatch', 'special_rate_no');
+});

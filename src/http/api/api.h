@@ -27,6 +27,9 @@ int pd_api_nodes_get(struct pd_req *rq);
 int pd_api_nodes_create(struct pd_req *rq);
 int pd_api_nodes_update(struct pd_req *rq);
 
+/* node_areas.c */
+int pd_api_node_areas_get(struct pd_req *rq);
+int pd_api_node_areas_put(struct pd_req *rq);
 /* users.c */
 int pd_api_users_list(struct pd_req *rq);
 int pd_api_users_get(struct pd_req *rq);
@@ -47,6 +50,9 @@ int pd_api_quotes_create(struct pd_req *rq);
 /* refdata.c */
 int pd_api_divisions_list(struct pd_req *rq);
 int pd_api_goods_screen(struct pd_req *rq);
+/* goods.c */
+int pd_api_goods_rules_list(struct pd_req *rq);
+int pd_api_goods_rules_put(struct pd_req *rq);
 
 /* waybills.c */
 int pd_api_waybills_create(struct pd_req *rq);
@@ -64,14 +70,33 @@ int pd_api_pickup_assign(struct pd_req *rq);
 int pd_api_pickup_unassign(struct pd_req *rq);
 int pd_api_pickup_tasks(struct pd_req *rq);
 int pd_api_pickup_inspection(struct pd_req *rq);
+int pd_api_pickup_couriers(struct pd_req *rq);
 /* labels.c */
 int pd_api_labels_one(struct pd_req *rq);
 int pd_api_labels_batch(struct pd_req *rq);
+/* imports.c */
+int pd_api_imports_orders(struct pd_req *rq);
 /* customers.c */
 int pd_api_customers_create(struct pd_req *rq);
 int pd_api_customers_list(struct pd_req *rq);
 int pd_api_customers_get(struct pd_req *rq);
 int pd_api_customers_update(struct pd_req *rq);
+/* special_rates.c */
+int pd_api_special_rates_create(struct pd_req *rq);
+int pd_api_special_rates_list(struct pd_req *rq);
+int pd_api_special_rates_get(struct pd_req *rq);
+int pd_api_special_rates_approve(struct pd_req *rq);
+int pd_api_special_rates_reject(struct pd_req *rq);
+int pd_api_special_rates_revoke(struct pd_req *rq);
+struct pd_special_rate;
+struct pd_special_rate_rec;
+/**
+ * The fee engine's view (core/tariff.h) of stored rate @p r, into @p out
+ * (caller-owned; nothing is borrowed from @p r). Order intake passes it as
+ * pd_quote_input.special. @return false when the stored service or zone
+ * code is unknown (a bug: the handler stores only known codes).
+ */
+bool pd__special_rate_from_rec(const struct pd_special_rate_rec *r, struct pd_special_rate *out);
 /* permissions.c */
 int pd_api_permissions_get(struct pd_req *rq);
 int pd_api_permissions_put(struct pd_req *rq);

@@ -58,7 +58,7 @@ static int one_cb(void *cls, const struct pd_customer *c)
         return 0;
     x->found = true;
     json_decref(x->out);
-    x->out = customer_json(c, NULL);
+    x->out = customer_json(c, c->node_code);
     return 0;
 }
 
@@ -169,7 +169,7 @@ struct list_tx {
 static int list_cb(void *cls, const struct pd_customer *c)
 {
     struct list_tx *t = cls;
-    json_array_append_new(t->items, customer_json(c, NULL));
+    json_array_append_new(t->items, customer_json(c, c->node_code));
     t->last = c->id;
     t->n++;
     return 0;

@@ -18,8 +18,10 @@
 #include "core/promise.h"
 #include "core/screening.h"
 #include "core/tariff.h"
+#include "http/api/api.h"
 #include "http/api/common.h"
 #include "http/app.h"
+#include "http/goods_list.h"
 #include "http/json_spec.h"
 #include "store/tx.h"
 #include "util/crypto.h"
@@ -30,9 +32,11 @@
 #define DEFAULT_CARD        "standard"
 #define DUPLICATE_WINDOW_MS (24LL * 3600 * 1000)
 /* Beyond these an order is doubtful, not impossible: it goes to review. */
-#define MAX_PARCEL_G_EXPRESS 50000 /* heavier goods belong to freight (快运) */
-#define DENSITY_MAX_MG_CM3   25000 /* 25 g/cm³: denser than any metal shipped */
-#define DENSITY_MIN_MG_CM3   5     /* 5 mg/cm³: lighter than packing foam */
+#define MAX_PARCEL_G_EXPRESS 50000    /* heavier parcels belong to freight (快运): review */
+#define MAX_PARCEL_G_HARD    100000   /* no parcel service carries more: refused */
+#define MAX_FREIGHT_G        30000000 /* one truck (30 t): larger consignments are split */
+#define DENSITY_MAX_MG_CM3   25000    /* 25 g/cm³: denser than any metal shipped */
+#define DENSITY_MIN_MG_CM3   5        /* 5 mg/cm³: lighter than packing foam */
 #define ADDRESS_MIN_CHARS    4
 
 static const char *const services[] = {"standard", "express", "cold_chain", "freight", NULL};
@@ -51,6 +55,7 @@ struct party {
 struct order {
     int channel, service, payment;
     const char *customer_code, *customer_ref, *remarks, *ratecard;
+    const char *special_rate_no; /* an approved special rate (特殊费率) of the customer */
     struct party s, r;
     const char *goods_name, *goods_category;
     int64_t qty, weight, len, wid, hei, value, cod, parcels, expected_total;
@@ -66,8 +71,10 @@ struct order {
 static void set_err(struct pd_order_error *err, pd_err code, const char *field, const char *detail)
 {
     err->code = code;
-    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
-    snprintf(err->detail, sizeof err->detail, "%s", detail ? detail : "");
+    /* Field paths and details longer than the buffers are cut, not refused. */
+    snprintf(err->field, sizeof err->field, "%.*s", (int)sizeof err->field - 1, field ? field : "");
+    snprintf(err->detail, sizeof err->detail, "%.*s", (int)sizeof err->detail - 1,
+             detail ? detail : "");
 }
 
 #define PARTY_SPECS(p, v)                                                                          \
@@ -115,6 +122,7 @@ static bool decode(struct pd_app *app, const json_t *body, bool public_form, pd_
         pd_spec_enum("service", &o->service, PD_REQ, services),
         pd_spec_enum("payment", &o->payment, public_form ? PD_OPT : PD_REQ, payments),
         pd_spec_str("customer_code", &o->customer_code, PD_OPT, 1, 32),
+        pd_spec_str("special_rate_no", &o->special_rate_no, PD_OPT, 1, 32),
         pd_spec_str("customer_ref", &o->customer_ref, PD_OPT, 0, 64),
         PARTY_SPECS("sender", o->s),
         PARTY_SPECS("recipient", o->r),
@@ -168,6 +176,18 @@ static bool decode(struct pd_app *app, const json_t *body, bool public_form, pd_
                 "give length, width and height together, or none");
         return false;
     }
+    /* Weight per parcel decides what a parcel service can carry at all. */
+    int64_t per_parcel = (o->weight + o->parcels - 1) / o->parcels;
+    if (o->service != PD_SVC_FREIGHT && per_parcel > MAX_PARCEL_G_HARD) {
+        set_err(err, PD_E_QUOTE_LIMIT, "goods.weight_g",
+                "over 100 kg per parcel: choose freight (快运) or more parcels");
+        return false;
+    }
+    if (o->service == PD_SVC_FREIGHT && o->weight > MAX_FREIGHT_G) {
+        set_err(err, PD_E_QUOTE_LIMIT, "goods.weight_g",
+                "over 30 t: split the consignment into several waybills");
+        return false;
+    }
     if (wfrom || wto) {
         if (!wfrom || !wto) {
             set_err(err, PD_E_JSON_MISSING, wfrom ? "pickup_window.to" : "pickup_window.from",
@@ -205,7 +225,7 @@ static bool decode(struct pd_app *app, const json_t *body, bool public_form, pd_
         return false;
     /* Prohibited goods are refused outright; restricted ones are kept as hits
      * and become a review reason. */
-    o->n_hits = app->screening ? pd_screening_check(app->screening, o->goods_name, o->hits, 4) : 0;
+    o->n_hits = pd_goods_list_check(app->goods, o->goods_name, o->hits, 4, arena);
     if (o->n_hits > 4)
         o->n_hits = 4;
     for (size_t i = 0; i < o->n_hits; i++)
@@ -273,6 +293,8 @@ static json_t *order_doc(const struct order *o)
     }
     if (o->expected_present)
         json_object_set_new(d, "expected_total_fen", json_integer(o->expected_total));
+    if (o->special_rate_no) /* kept, so that edits and re-weighing price with it again */
+        json_object_set_new(d, "special_rate_no", json_string(o->special_rate_no));
     return d;
 }
 
@@ -293,6 +315,8 @@ struct customer_ctx {
     int64_t id;
     struct pd_contract_rate contract;
     bool has_contract, contract_bad;
+    struct pd_special_rate special; /* the order's special_rate_no, checked */
+    bool has_special;
 };
 
 static int customer_cb(void *cls, const struct pd_customer *c)
@@ -311,9 +335,62 @@ static int customer_cb(void *cls, const struct pd_customer *c)
     return 0;
 }
 
-/* The customer account named by the order, checked against its payment. */
-static pd_qs customer_check(pd_db *db, const struct order *o, struct customer_ctx *cu,
-                            struct pd_order_error *err)
+/* The special rate the order names: the customer's own, approved and in
+ * effect now; refusals name special_rate_no. The fee engine would refuse one
+ * not approved or not in effect too, but only the store knows whose it is. */
+static pd_qs special_rate_check(pd_db *db, const struct order *o, struct customer_ctx *cu,
+                                int64_t at_ms, bool agreed, struct pd_order_error *err)
+{
+    if (!o->customer_code) {
+        set_err(err, PD_E_SPECIAL_RATE_CUSTOMER, "special_rate_no",
+                "a special rate needs the customer's account (customer_code)");
+        return PD_QS_ABORT;
+    }
+    struct pd_special_rate_rec r;
+    pd_qs qs = db->ops->special_rate_get(db, o->special_rate_no, &r);
+    if (qs <= 0) {
+        if (qs == 0)
+            set_err(err, PD_E_SPECIAL_RATE_UNKNOWN, "special_rate_no", NULL);
+        return qs < 0 ? qs : PD_QS_ABORT;
+    }
+    if (r.customer_id != cu->id) {
+        set_err(err, PD_E_SPECIAL_RATE_CUSTOMER, "special_rate_no", NULL);
+        return PD_QS_ABORT;
+    }
+    int64_t now = at_ms;
+    char detail[64] = "", t[PD_RFC3339_MAX];
+    /* An order accepted on a rate keeps it if the rate is revoked later. */
+    bool binding = r.state == PD_SR_APPROVED || (agreed && r.state == PD_SR_REVOKED);
+    if (!binding)
+        snprintf(detail, sizeof detail, "%s",
+                 r.state == PD_SR_PENDING    ? "pending"
+                 : r.state == PD_SR_REJECTED ? "rejected"
+                                             : "revoked");
+    else if (now < r.valid_from_ms)
+        snprintf(detail, sizeof detail, "valid from %s",
+                 pd_time_format(r.valid_from_ms, PD_CST_OFFSET_MIN, t));
+    else if (r.valid_to_ms && now >= r.valid_to_ms)
+        snprintf(detail, sizeof detail, "expired %s",
+                 pd_time_format(r.valid_to_ms, PD_CST_OFFSET_MIN, t));
+    if (detail[0]) {
+        set_err(err, PD_E_SPECIAL_RATE_INVALID, "special_rate_no", detail);
+        return PD_QS_ABORT;
+    }
+    if (!pd__special_rate_from_rec(&r, &cu->special)) {
+        pd_error("special rate %s: stored service or zone is unknown", r.approval_no);
+        return PD_QS_HARD;
+    }
+    cu->special.approved = binding; /* a revoked rate still binds an accepted order */
+    cu->has_special = true;
+    return PD_QS_ONE;
+}
+
+/* The customer account named by the order, checked against its payment,
+ * at @p at_ms. @p agreed: re-pricing an order already accepted (the pickup
+ * inspection's re-weighing), which keeps the terms it was accepted on even
+ * if the account has been closed since. */
+static pd_qs customer_check_at(pd_db *db, const struct order *o, struct customer_ctx *cu,
+                               struct pd_order_error *err, int64_t at_ms, bool agreed)
 {
     memset(cu, 0, sizeof *cu);
     if (o->customer_code) {
@@ -324,7 +401,7 @@ static pd_qs customer_check(pd_db *db, const struct order *o, struct customer_ct
             set_err(err, PD_E_CUSTOMER_UNKNOWN, "customer_code", NULL);
             return PD_QS_ABORT;
         }
-        if (!cu->active) {
+        if (!cu->active && !agreed) {
             set_err(err, PD_E_CUSTOMER_INACTIVE, "customer_code", NULL);
             return PD_QS_ABORT;
         }
@@ -336,6 +413,30 @@ static pd_qs customer_check(pd_db *db, const struct order *o, struct customer_ct
         set_err(err, PD_E_PAYMENT_NO_ACCOUNT, "payment", NULL);
         return PD_QS_ABORT;
     }
+    if (o->special_rate_no)
+        return special_rate_check(db, o, cu, at_ms, agreed, err);
+    return PD_QS_ONE;
+}
+
+static pd_qs customer_check(pd_db *db, const struct order *o, struct customer_ctx *cu,
+                            struct pd_order_error *err)
+{
+    return customer_check_at(db, o, cu, err, pd_now_ms(), false);
+}
+
+pd_qs pd_order_terms(pd_db *db, const char *customer_code, const char *special_rate_no,
+                     struct pd_order_terms *out, struct pd_order_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct order o = {.customer_code = customer_code, .special_rate_no = special_rate_no};
+    struct customer_ctx cu;
+    pd_qs qs = customer_check(db, &o, &cu, err);
+    if (qs <= 0)
+        return qs;
+    out->contract = cu.contract;
+    out->has_contract = cu.has_contract;
+    out->special = cu.special;
+    out->has_special = cu.has_special;
     return PD_QS_ONE;
 }
 
@@ -361,12 +462,20 @@ static bool price(struct pd_app *app, const struct order *o, const struct custom
         .n_agency = o->n_agency,
         .at_ms = at,
         .contract = cu && cu->has_contract ? &cu->contract : NULL,
+        .special = cu && cu->has_special ? &cu->special : NULL,
     };
     memcpy(in.agency, o->agency_codes, sizeof in.agency);
     pd_err e = pd_tariff_quote(card, &in, q);
     if (e != PD_OK) {
         /* Unreachable destinations name the service the customer chose. */
-        set_err(err, e, e == PD_E_QUOTE_UNAVAILABLE ? "service" : q->error_field, NULL);
+        /* The engine's "special_rate…" fields are the order's special_rate_no (the rate can
+         * end between customer_check and here). */
+        bool special = q->error_field && !strncmp(q->error_field, "special_rate", 12);
+        set_err(err, e,
+                e == PD_E_QUOTE_UNAVAILABLE ? "service"
+                : special                   ? "special_rate_no"
+                                            : q->error_field,
+                NULL);
         return false;
     }
     return true;
@@ -407,9 +516,10 @@ static json_t *review_reasons(const struct order *o, const struct pd_quote *q)
                  m->condition[0] ? ": " : "", m->condition);
         reason(r, "goods.restricted", "goods.name", zh, en);
     }
-    if (o->service != PD_SVC_FREIGHT && o->weight > MAX_PARCEL_G_EXPRESS)
-        reason(r, "goods.weight_doubtful", "goods.weight_g", "重量超过 50 kg，宜改用快运",
-               "over 50 kg: freight (快运) is the service for this");
+    if (o->service != PD_SVC_FREIGHT &&
+        (o->weight + o->parcels - 1) / o->parcels > MAX_PARCEL_G_EXPRESS)
+        reason(r, "goods.weight_doubtful", "goods.weight_g", "单件重量超过 50 kg，宜改用快运",
+               "over 50 kg per parcel: freight (快运) is the service for this");
     if (o->len) {
         /* weight (mg) per cm³; the volume in mm³ / 1000 is cm³. */
         int64_t vol_cm3 = o->len * o->wid * o->hei / 1000;
@@ -490,6 +600,7 @@ struct create_ctx {
 
 struct idem_hit {
     bool found;
+    int64_t id;
     char no[PD_WB_NO_SIZE];
     char hash[65];
 };
@@ -498,9 +609,52 @@ static int idem_cb(void *cls, const struct pd_waybill *w)
 {
     struct idem_hit *h = cls;
     h->found = true;
+    h->id = w->id;
     memcpy(h->no, w->waybill_no, sizeof h->no);
     memcpy(h->hash, w->idem_hash, sizeof h->hash);
     return 0;
+}
+
+/* The answer to the caller, built in the creating transaction so that an
+ * order costs one commit: the stored row as GET shows it (a replay: the
+ * kept first answer, or the row when none was kept). */
+struct answer_ctx {
+    pd_db *db;
+    bool personal;
+    json_t *out;
+};
+
+static int answer_row_cb(void *cls, const struct pd_waybill *w)
+{
+    struct answer_ctx *a = cls;
+    a->out = pd_waybill_json(a->db, w, a->personal);
+    return a->out ? 0 : PD_QS_HARD;
+}
+
+static int kept_answer_cb(void *cls, const char *text)
+{
+    struct answer_ctx *a = cls;
+    a->out = json_loads(text, 0, NULL);
+    return a->out ? 0 : PD_QS_HARD;
+}
+
+static pd_qs build_answer(pd_db *db, const struct pd_order_opts *opts, struct pd_order_result *res,
+                          int64_t kept_of)
+{
+    if (!opts->want_answer)
+        return PD_QS_ONE;
+    json_decref(res->answer);
+    res->answer = NULL;
+    struct answer_ctx a = {.db = db, .personal = opts->personal_answer};
+    pd_qs qs;
+    if (kept_of && (qs = db->ops->idem_answer_get(db, kept_of, kept_answer_cb, &a)) < 0)
+        return qs;
+    if (!a.out && (qs = db->ops->waybill_get(db, res->waybill_no, false, answer_row_cb, &a)) < 0)
+        return qs;
+    if (!a.out)
+        return PD_QS_HARD;
+    res->answer = a.out;
+    return PD_QS_ONE;
 }
 
 static pd_qs create_tx(pd_db *db, void *cls)
@@ -522,7 +676,7 @@ static pd_qs create_tx(pd_db *db, void *cls)
             }
             res->replayed = true;
             memcpy(res->waybill_no, h.no, sizeof res->waybill_no);
-            return PD_QS_ONE;
+            return build_answer(db, opts, res, h.id);
         }
     }
     /* Decoding once is enough: a retried transaction sees the same body. */
@@ -544,6 +698,13 @@ static pd_qs create_tx(pd_db *db, void *cls)
     struct pd_waybill w = {0};
     fill_row(&w, o, &q, now);
     w.node_id = x->who->node_id;
+    if (opts->node_by_area) {
+        struct pd_node area;
+        if ((qs = db->ops->node_for_division(db, w.origin_division, &area)) < 0)
+            return qs;
+        if (qs > 0)
+            w.node_id = area.id;
+    }
     w.customer_id = cu.id;
     w.parcels = (int)o->parcels;
     w.created_by = x->who->user_id;
@@ -601,6 +762,14 @@ static pd_qs create_tx(pd_db *db, void *cls)
         qs = db->ops->audit_insert(db, &a);
         free(detail);
     }
+    if (qs > 0)
+        qs = build_answer(db, opts, res, 0);
+    if (qs > 0 && idem && res->answer) {
+        /* The first answer is kept: a retry gets it verbatim. */
+        char *text = json_dumps(res->answer, JSON_COMPACT);
+        qs = text ? db->ops->idem_answer_put(db, w.id, text) : PD_QS_HARD;
+        free(text);
+    }
     json_decref(reasons);
     free(doc_s);
     free(quote_s);
@@ -618,6 +787,10 @@ void pd_order_create(struct pd_app *app, const json_t *body, const struct pd_ord
     pd_arena_free(&x.arena);
     res->qs = qs;
     res->ok = qs > 0;
+    if (!res->ok) {
+        json_decref(res->answer);
+        res->answer = NULL;
+    }
     if (qs < 0 && qs != PD_QS_ABORT)
         set_err(&res->err, PD_E_DB_UNAVAILABLE, NULL, NULL);
 }
@@ -706,7 +879,15 @@ json_t *pd_waybill_json(pd_db *db, const struct pd_waybill *w, bool personal)
     json_object_set_new(doc, "quote", quote ? quote : json_object());
     json_object_set_new(doc, "total_fen", json_integer(w->total_fen));
     json_object_set_new(doc, "chargeable_weight_g", json_integer(w->chargeable_weight_g));
-    json_object_set_new(doc, "review", review ? review : json_array());
+    /* Open doubts under "review"; those a reviewer accepted, for the record. */
+    json_t *open = json_array(), *accepted = json_array();
+    size_t ri;
+    json_t *rv;
+    json_array_foreach(review, ri, rv)
+        json_array_append(json_is_true(json_object_get(rv, "accepted")) ? accepted : open, rv);
+    json_decref(review);
+    json_object_set_new(doc, "review", open);
+    json_object_set_new(doc, "review_accepted", accepted);
     enum pd_service svc = PD_SVC_STANDARD;
     pd_service_from_code(w->service, &svc);
     json_t *zone = json_object_get(json_object_get(doc, "quote"), "zone");
@@ -765,6 +946,7 @@ static const struct {
     {"service", PD_EDIT_VALUE},
     {"payment", PD_EDIT_VALUE},
     {"customer_code", PD_EDIT_VALUE},
+    {"special_rate_no", PD_EDIT_VALUE},
     {"declared_value_fen", PD_EDIT_VALUE},
     {"cod_fen", PD_EDIT_VALUE},
     {"agency_fees", PD_EDIT_VALUE},
@@ -802,21 +984,54 @@ static unsigned changed_groups(const json_t *a, const json_t *b, const char *fir
     return groups;
 }
 
-/* Reasons that a recomputation cannot see again: a reviewer's flag and a
- * duplicate found when the order's key was the same as now. */
-static void carry_reasons(json_t *dst, const char *old_review, bool same_fingerprint)
+/* Reasons that a recomputation cannot see again: a reviewer's flag, and a
+ * duplicate — kept when the order's key is the same as before, and also
+ * when it changed unless the editor is a reviewer, so that nudging a value
+ * is not a way round the review queue. */
+static void carry_reasons(json_t *dst, const json_t *old, bool same_fingerprint, bool reviewer)
 {
-    json_t *old = json_loads(old_review ? old_review : "[]", 0, NULL);
     size_t i;
     json_t *r;
     json_array_foreach(old, i, r)
     {
         const char *code = json_string_value(json_object_get(r, "code"));
         if (code && (!strcmp(code, "review.flagged") ||
-                     (same_fingerprint && !strcmp(code, "order.duplicate"))))
+                     (!strcmp(code, "order.duplicate") && (same_fingerprint || !reviewer))))
             json_array_append(dst, r);
     }
-    json_decref(old);
+}
+
+/* A recomputed doubt a reviewer already accepted stays accepted: same code,
+ * field and message (a different restricted item is a new doubt). */
+static void keep_accepted(json_t *fresh, const json_t *old)
+{
+    size_t i, j;
+    json_t *r, *o;
+    json_array_foreach(fresh, i, r)
+    {
+        if (json_object_get(r, "accepted"))
+            continue;
+        json_array_foreach(old, j, o)
+        {
+            if (json_is_true(json_object_get(o, "accepted")) &&
+                json_equal(json_object_get(o, "code"), json_object_get(r, "code")) &&
+                json_equal(json_object_get(o, "field"), json_object_get(r, "field")) &&
+                json_equal(json_object_get(o, "message"), json_object_get(r, "message"))) {
+                json_object_set(r, "accepted", json_true());
+                json_object_set(r, "accepted_by", json_object_get(o, "accepted_by"));
+                json_object_set(r, "accepted_at", json_object_get(o, "accepted_at"));
+                break;
+            }
+        }
+    }
+}
+
+size_t pd_review_open_count(const json_t *review)
+{
+    size_t i, n = 0;
+    json_t *r;
+    json_array_foreach(review, i, r) n += !json_is_true(json_object_get(r, "accepted"));
+    return n;
 }
 
 /* Drop the division fields of a party the patch rewrites, so that a new
@@ -908,7 +1123,14 @@ pd_qs pd_order_apply_patch(struct pd_app *app, pd_db *db, const struct pd_waybil
     w.updated_ms = now;
     reasons = review_reasons(&o, &q);
     bool same_fp = strcmp(w.fingerprint, cur->fingerprint) == 0;
-    carry_reasons(reasons, cur->review, same_fp);
+    json_t *old_review = json_loads(cur->review ? cur->review : "[]", 0, NULL);
+    if (!json_is_array(old_review)) {
+        json_decref(old_review);
+        old_review = json_array();
+    }
+    carry_reasons(reasons, old_review, same_fp, who->reviewer);
+    keep_accepted(reasons, old_review);
+    json_decref(old_review);
     if (!same_fp) {
         char dup_no[PD_WB_NO_SIZE] = "";
         qs = db->ops->waybill_find_duplicate(db, w.fingerprint, now - DUPLICATE_WINDOW_MS, dup_no);
@@ -923,10 +1145,25 @@ pd_qs pd_order_apply_patch(struct pd_app *app, pd_db *db, const struct pd_waybil
                                                      "message_en", en, "duplicate_of", dup_no));
         }
     }
-    bool doubtful = json_array_size(reasons) > 0;
-    if (pd_order_edit_needs_review(st, groups) && doubtful)
+    /* Open doubts decide: an accepted order goes back to review; one with a
+     * courier already can no longer be reviewed, so the edit is refused; an
+     * order in review whose doubts are all gone is accepted. */
+    size_t open = pd_review_open_count(reasons);
+    if (open > 0 && (st == PD_ORDER_PICKUP_ASSIGNED || st == PD_ORDER_PICKED_UP)) {
+        size_t i;
+        json_t *r;
+        json_array_foreach(reasons, i, r) if (!json_is_true(json_object_get(r, "accepted")))
+        {
+            set_err(err, PD_E_ORDER_EDIT_DOUBTFUL, json_string_value(json_object_get(r, "field")),
+                    json_string_value(json_object_get(r, "message_en")));
+            break;
+        }
+        qs = PD_QS_ABORT;
+        goto out;
+    }
+    if (st == PD_ORDER_ACCEPTED && open > 0)
         pd_order_transition(st, PD_ORDER_EV_FLAG, &to);
-    else if (st == PD_ORDER_IN_REVIEW && !doubtful)
+    else if (st == PD_ORDER_IN_REVIEW && open == 0)
         pd_order_transition(st, PD_ORDER_EV_APPROVE, &to); /* fixed: nothing left to review */
     w.state = (int)to;
     json_t *qj = quote_json(&q);
@@ -994,8 +1231,11 @@ bool pd_order_requote(struct pd_app *app, pd_db *db, const struct pd_waybill *cu
     struct order o;
     struct customer_ctx cu;
     struct pd_quote q;
-    bool ok = decode(app, doc, false, &arena, &o, err) && customer_check(db, &o, &cu, err) > 0 &&
-              price(app, &o, &cu, pd_now_ms(), &q, err);
+    /* Re-weighing prices the new weight on the terms the order was accepted
+     * on: its customer's contract and special rate as of its creation. */
+    bool ok = decode(app, doc, false, &arena, &o, err) &&
+              customer_check_at(db, &o, &cu, err, cur->created_ms, true) > 0 &&
+              price(app, &o, &cu, cur->created_ms, &q, err);
     if (ok) {
         json_t *qj = quote_json(&q), *nd = order_doc(&o);
         *quote_out = json_dumps(qj, JSON_COMPACT);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "core/errors.h"
+#include "core/tariff.h"
 #include "store/store.h"
 
 struct pd_app;
@@ -40,13 +41,26 @@ struct pd_order_actor {
     int64_t user_id;        /* created_by (0 for keys, the public, the command line) */
     int64_t node_id;        /* the node the order belongs to */
     const char *idem_actor; /* "u:12", "k:3" …; NULL = no idempotency */
+    bool reviewer;          /* holds orders.review: may clear duplicates by an edit */
 };
+
+/**
+ * Review reasons are kept in one JSON array; a reviewer's approval marks
+ * them "accepted" (with accepted_by, accepted_at) instead of deleting them,
+ * so a later edit does not raise an accepted doubt again. The open ones are
+ * those without "accepted": true. @return their number.
+ */
+size_t pd_review_open_count(const json_t *review);
 
 /** How an intake should treat the document. */
 struct pd_order_opts {
     const char *idem_key;  /* NULL or "" = none */
     const char *idem_hash; /* SHA-256 hex of the request body when idem_key is set */
     bool public_form;      /* /p/send: channel web, always submitted, no customer account */
+    bool want_answer;      /* build res->answer (the WAYBILL shape) in the same transaction */
+    bool personal_answer;  /* … with names and phones in full */
+    bool node_by_area;     /* the order belongs to the node serving the sender's district
+                              (node_areas) when there is one, else to who->node_id */
 };
 
 /** The outcome of pd_order_create. */
@@ -56,6 +70,7 @@ struct pd_order_result {
     char waybill_no[PD_WB_NO_SIZE]; /* the new (or replayed) waybill */
     struct pd_order_error err;      /* when !ok */
     pd_qs qs;                       /* < 0: the database failed (answer 503) */
+    json_t *answer;                 /* opts->want_answer: the caller owns it (NULL otherwise) */
 };
 
 /**
@@ -75,6 +90,24 @@ void pd_order_create(struct pd_app *app, const json_t *body, const struct pd_ord
 pd_qs pd_order_create_in(struct pd_app *app, pd_db *db, const json_t *body,
                          const struct pd_order_actor *who, const struct pd_order_opts *opts,
                          struct pd_order_result *res);
+
+/** The pricing terms of a customer account: its contract and a special rate. */
+struct pd_order_terms {
+    struct pd_contract_rate contract;
+    bool has_contract;
+    struct pd_special_rate special;
+    bool has_special;
+};
+
+/**
+ * Look up the terms an order of @p customer_code (may be NULL: none) with
+ * @p special_rate_no (may be NULL) would be priced on, with the checks of
+ * intake (unknown or inactive account, the rate's owner, approval and
+ * validity now), for quotes. @return PD_QS_ONE, PD_QS_ABORT with @p err
+ * filled, or a failure.
+ */
+pd_qs pd_order_terms(pd_db *db, const char *customer_code, const char *special_rate_no,
+                     struct pd_order_terms *out, struct pd_order_error *err);
 
 /**
  * Check an order document without storing it (the import's dry run and the

@@ -7,9 +7,11 @@
  * cancelled and the inspection kept), re-weighing that re-prices the order
  * with the fee before and after in the audit trail.
  *
- * Area: a courier serves the network subtree of their node; an order is
- * served by the couriers at or below its node, or above it when the order
- * was taken higher up (public orders belong to the root). Capacity: at most
+ * Area: nodes list the divisions they serve (node_areas); the automatic
+ * choice looks first among the couriers of the node serving the pickup
+ * district, then at or below the order's node, then up the tree within the
+ * dispatcher's scope. A named courier must work at or below the order's
+ * node, or above it when the order was taken higher up. Capacity: at most
  * PD_COURIER_CAPACITY open tasks per courier; the automatic choice takes the
  * least loaded courier below it (ties: the lowest user id, so it is stable).
  */
@@ -24,13 +26,14 @@
 #include "http/api/waybill_common.h"
 #include "http/app.h"
 #include "http/audit.h"
+#include "http/goods_list.h"
 #include "http/json_spec.h"
 #include "http/reply.h"
 #include "store/tx.h"
 #include "util/timeutil.h"
 
 #define PD_COURIER_CAPACITY 40
-#define MAX_CANDIDATES      256
+#define MAX_CANDIDATES      1000 /* the store's longest page of users */
 #define LATE_GRACE_MS       0
 
 static bool prefix_of(const char *prefix, const char *path)
@@ -170,6 +173,9 @@ static pd_qs assign_tx(pd_db *db, void *cls)
             return qs;
         if (qs > 0 && (qs = db->ops->pickup_set_state(db, task.id, PD_PICKUP_CANCELLED, now)) < 0)
             return qs;
+        /* The audit entry names the courier called back. */
+        if (w.courier_id && (qs = db->ops->user_get(db, w.courier_id, &u)) < 0)
+            return qs;
         w.courier_id = 0;
     } else {
         int64_t courier = 0;
@@ -184,7 +190,16 @@ static pd_qs assign_tx(pd_db *db, void *cls)
                 return refuse(t, PD_E_COURIER_INVALID, "courier");
             courier = u.id;
         } else {
-            if ((qs = pick_near(db, t->rq, w.node_path, &courier)) < 0)
+            /* First the couriers of the node serving the pickup district,
+             * then those nearest the order's own node. */
+            struct pd_node area;
+            qs = db->ops->node_for_division(db, w.origin_division, &area);
+            if (qs < 0)
+                return qs;
+            if (qs > 0 && pd_req_in_scope(t->rq, area.path) &&
+                (qs = pick_courier(db, area.path, &courier)) < 0)
+                return qs;
+            if (!courier && (qs = pick_near(db, t->rq, w.node_path, &courier)) < 0)
                 return qs;
             if (!courier)
                 return refuse(t, PD_E_COURIER_NONE, "courier");
@@ -438,11 +453,14 @@ static pd_qs inspect_tx(pd_db *db, void *cls)
         return PD_QS_ABORT;
     }
     bool prohibited = t->prohibited_found;
-    if (!prohibited && t->goods_name && t->rq->app->screening) {
+    if (!prohibited && t->goods_name) {
         struct pd_goods_match m[4];
-        size_t n = pd_screening_check(t->rq->app->screening, t->goods_name, m, 4);
+        void *ticket;
+        const struct pd_screening *idx = pd_goods_list_acquire(t->rq->app->goods, &ticket);
+        size_t n = pd_screening_check(idx, t->goods_name, m, 4);
         for (size_t i = 0; i < n && i < 4; i++)
             prohibited |= m[i].level == PD_GOODS_PROHIBITED;
+        pd_goods_list_release(t->rq->app->goods, ticket);
     }
     if (!prohibited && !pd_order_recheck_goods(t->rq->app, &w, &t->err))
         prohibited = t->err.code == PD_E_GOODS_PROHIBITED;
@@ -529,4 +547,60 @@ int pd_api_pickup_inspection(struct pd_req *rq)
         return pd_reply_err(rq, PD_E_GOODS_PROHIBITED, "goods_name",
                             "refused at the pickup inspection; the order is cancelled");
     return pd__reply_waybill(rq, t.no, 200);
+}
+
+/* ---- couriers and their load ----------------------------------------------------- */
+
+struct couriers_tx {
+    struct pd_req *rq;
+    json_t *items;
+    struct candidates load;
+};
+
+static int courier_row_cb(void *cls, const struct pd_user *u)
+{
+    struct couriers_tx *t = cls;
+    json_array_append_new(t->items, json_pack("{s:I, s:s, s:s, s:s, s:b, s:I}", "id",
+                                              (json_int_t)u->id, "username", u->username,
+                                              "display_name", u->display_name, "node", u->node_code,
+                                              "active", u->active, "open_tasks", (json_int_t)0));
+    if (t->load.n < MAX_CANDIDATES) {
+        t->load.id[t->load.n] = u->id;
+        t->load.load[t->load.n++] = 0;
+    }
+    return 0;
+}
+
+static pd_qs couriers_tx(pd_db *db, void *cls)
+{
+    struct couriers_tx *t = cls;
+    json_array_clear(t->items);
+    t->load.n = 0;
+    struct pd_user_filter f = {
+        .node_path = t->rq->who.node_path, .role = PD_ROLE_COURIER, .limit = 1000};
+    pd_qs qs = db->ops->user_list(db, &f, courier_row_cb, t);
+    if (qs < 0)
+        return qs;
+    if ((qs = db->ops->pickup_load(db, t->rq->who.node_path, load_cb, &t->load)) < 0)
+        return qs;
+    for (int i = 0; i < t->load.n; i++)
+        json_object_set_new(json_array_get(t->items, (size_t)i), "open_tasks",
+                            json_integer(t->load.load[i]));
+    return PD_QS_ONE;
+}
+
+/* GET /api/v1/couriers: the couriers a dispatcher may send, with their open
+ * pickups against the capacity, so the choice by area and load is visible. */
+int pd_api_pickup_couriers(struct pd_req *rq)
+{
+    static const char *const allowed[] = {NULL};
+    if (!pd__query_only(rq, allowed))
+        return PD_HANDLED;
+    struct couriers_tx t = {.rq = rq, .items = json_array()};
+    if (pd_tx_run(rq->app->store, "couriers", true, couriers_tx, &t) < 0) {
+        json_decref(t.items);
+        return pd__reply_db_error(rq);
+    }
+    return pd_reply_json_steal(
+        rq, 200, json_pack("{s:o, s:i}", "items", t.items, "capacity", PD_COURIER_CAPACITY));
 }

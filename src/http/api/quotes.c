@@ -15,8 +15,10 @@
 #include "http/api/api.h"
 #include "http/api/common.h"
 #include "http/app.h"
+#include "http/api/order_intake.h"
 #include "http/json_spec.h"
 #include "http/reply.h"
+#include "store/tx.h"
 #include "util/timeutil.h"
 
 #define DEFAULT_CARD "standard"
@@ -62,11 +64,24 @@ static json_t *division_json(const struct pd_division_ref *d)
                      "district", d->district_name, "district_code", code);
 }
 
+struct terms_tx {
+    const char *customer_code, *special_rate_no;
+    struct pd_order_terms terms;
+    struct pd_order_error err;
+};
+
+static pd_qs terms_tx(pd_db *db, void *cls)
+{
+    struct terms_tx *t = cls;
+    return pd_order_terms(db, t->customer_code, t->special_rate_no, &t->terms, &t->err);
+}
+
 int pd_api_quotes_create(struct pd_req *rq)
 {
     struct party s = {0}, r = {0};
     const char *customer_ref = NULL, *ratecard = DEFAULT_CARD, *goods_name = NULL;
     const char *goods_category = NULL, *remarks = NULL;
+    const char *customer_code = NULL, *special_rate_no = NULL;
     int service = 0, channel = 0, payment = 0;
     int64_t weight = 0, len = 0, wid = 0, hei = 0, qty = 1, value = 0, cod = 0, parcels = 1;
     bool packaging = false;
@@ -76,6 +91,8 @@ int pd_api_quotes_create(struct pd_req *rq)
         pd_spec_enum("channel", &channel, PD_OPT, channels),
         pd_spec_enum("payment", &payment, PD_OPT, payments),
         pd_spec_str("customer_ref", &customer_ref, PD_OPT, 0, 64),
+        pd_spec_str("customer_code", &customer_code, PD_OPT, 1, 32),
+        pd_spec_str("special_rate_no", &special_rate_no, PD_OPT, 1, 32),
         pd_spec_str("ratecard", &ratecard, PD_OPT, 1, 32),
         PARTY_SPECS("sender", s),
         PARTY_SPECS("recipient", r),
@@ -153,6 +170,19 @@ int pd_api_quotes_create(struct pd_req *rq)
     if (!card)
         return pd_reply_err(rq, PD_E_RATECARD_NONE, "ratecard", NULL);
 
+    /* A customer's contract and special rate price the quote as they would
+     * price the order (the live quote of the order form). */
+    struct terms_tx tt = {.customer_code = customer_code, .special_rate_no = special_rate_no};
+    if (customer_code || special_rate_no) {
+        pd_qs qs = pd_tx_run(app->store, "quote terms", true, terms_tx, &tt);
+        if (qs == PD_QS_ABORT)
+            return pd_reply_err(rq, tt.err.code, tt.err.field[0] ? tt.err.field : NULL,
+                                tt.err.detail[0] ? tt.err.detail : NULL);
+        if (qs < 0)
+            return pd__reply_db_error(rq);
+        in.contract = tt.terms.has_contract ? &tt.terms.contract : NULL;
+        in.special = tt.terms.has_special ? &tt.terms.special : NULL;
+    }
     struct pd_quote q;
     pd_err e = pd_tariff_quote(card, &in, &q);
     if (e != PD_OK)
@@ -171,5 +201,7 @@ int pd_api_quotes_create(struct pd_req *rq)
         pd_zone_code(q.zone), "components", components, "ratecard", "code", q.ratecard_code,
         "version", (int)q.ratecard_version, "pricing", pd_pricing_code(q.pricing), "origin",
         division_json(&from), "destination", division_json(&to));
+    json_object_set_new(body, "pricing_ref",
+                        q.pricing_ref ? json_string(q.pricing_ref) : json_null());
     return pd_reply_json_steal(rq, 200, body);
 }

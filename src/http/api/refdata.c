@@ -15,6 +15,7 @@
 #include "http/api/api.h"
 #include "http/api/common.h"
 #include "http/app.h"
+#include "http/goods_list.h"
 #include "http/reply.h"
 #include "util/utf8.h"
 
@@ -109,7 +110,9 @@ int pd_api_goods_screen(struct pd_req *rq)
     if (!pd_utf8_valid(name, strlen(name)) || pd_utf8_chars(name, strlen(name)) > 100)
         return pd_reply_err(rq, PD_E_QUERY_INVALID, "name", "at most 100 characters of UTF-8");
     struct pd_goods_match m[MAX_MATCHES];
-    size_t found = pd_screening_check(rq->app->screening, name, m, MAX_MATCHES);
+    void *ticket; /* the hits point into the snapshot until it is released */
+    const struct pd_screening *idx = pd_goods_list_acquire(rq->app->goods, &ticket);
+    size_t found = pd_screening_check(idx, name, m, MAX_MATCHES);
     size_t shown = found < MAX_MATCHES ? found : MAX_MATCHES;
     const char *verdict = "ok";
     json_t *matches = json_array();
@@ -123,6 +126,7 @@ int pd_api_goods_screen(struct pd_req *rq)
                                         m[i].category, "level", pd_goods_level_name(m[i].level),
                                         "condition", m[i].condition));
     }
+    pd_goods_list_release(rq->app->goods, ticket);
     return pd_reply_json_steal(
         rq, 200,
         json_pack("{s:s, s:s, s:o}", "name", name, "verdict", verdict, "matches", matches));

@@ -22,6 +22,8 @@ const struct pd_route pd_api_routes[] = {
     {PD_POST, "/api/v1/nodes", P(NODES_MANAGE), PD_ROUTE_JSON, pd_api_nodes_create},
     {PD_GET, "/api/v1/nodes/{code}", P(NODES_READ), 0, pd_api_nodes_get},
     {PD_PATCH, "/api/v1/nodes/{code}", P(NODES_MANAGE), PD_ROUTE_JSON, pd_api_nodes_update},
+    {PD_GET, "/api/v1/nodes/{code}/areas", P(NODES_READ), 0, pd_api_node_areas_get},
+    {PD_PUT, "/api/v1/nodes/{code}/areas", P(NODES_MANAGE), PD_ROUTE_JSON, pd_api_node_areas_put},
 
     {PD_GET, "/api/v1/users", P(USERS_READ), 0, pd_api_users_list},
     {PD_POST, "/api/v1/users", P(USERS_MANAGE), PD_ROUTE_JSON, pd_api_users_create},
@@ -38,6 +40,10 @@ const struct pd_route pd_api_routes[] = {
     {PD_GET, "/api/v1/divisions", PD_ROUTE_AUTH, 0, pd_api_divisions_list},
     {PD_GET, "/api/v1/public/divisions", PD_ROUTE_PUBLIC, 0, pd_api_divisions_list},
     {PD_GET, "/api/v1/goods/screen", PD_ROUTE_AUTH, 0, pd_api_goods_screen},
+    /* The goods list: staff read it; its edits are a person's, audited. */
+    {PD_GET, "/api/v1/goods/rules", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY, pd_api_goods_rules_list},
+    {PD_PUT, "/api/v1/goods/rules/{term}", P(GOODS_MANAGE), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_goods_rules_put},
 
     {PD_POST, "/api/v1/waybills", P(ORDERS_CREATE), PD_ROUTE_JSON, pd_api_waybills_create},
     {PD_GET, "/api/v1/waybills", P(ORDERS_READ), 0, pd_api_waybills_list},
@@ -58,13 +64,30 @@ const struct pd_route pd_api_routes[] = {
     {PD_POST, "/api/v1/waybills/{no}/inspection", P(SCANS_WRITE), PD_ROUTE_JSON,
      pd_api_pickup_inspection},
     {PD_GET, "/api/v1/pickup-tasks", P(DISPATCH), 0, pd_api_pickup_tasks},
+    {PD_GET, "/api/v1/couriers", P(DISPATCH), 0, pd_api_pickup_couriers},
     {PD_POST, "/api/v1/public/waybills", PD_ROUTE_PUBLIC, PD_ROUTE_JSON,
      pd_api_public_waybills_create},
+
+    {PD_POST, "/api/v1/imports/orders", P(ORDERS_CREATE), PD_ROUTE_RAW | PD_ROUTE_BIG_BODY,
+     pd_api_imports_orders},
 
     {PD_GET, "/api/v1/customers", P(CUSTOMERS), 0, pd_api_customers_list},
     {PD_POST, "/api/v1/customers", P(CUSTOMERS), PD_ROUTE_JSON, pd_api_customers_create},
     {PD_GET, "/api/v1/customers/{code}", P(CUSTOMERS), 0, pd_api_customers_get},
     {PD_PATCH, "/api/v1/customers/{code}", P(CUSTOMERS), PD_ROUTE_JSON, pd_api_customers_update},
+
+    /* Special rates: read by those who apply (customers) or decide (orders.review),
+     * which the handler checks; applying and deciding are acts of a person. */
+    {PD_GET, "/api/v1/special-rates", PD_ROUTE_AUTH, 0, pd_api_special_rates_list},
+    {PD_POST, "/api/v1/special-rates", P(CUSTOMERS), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_special_rates_create},
+    {PD_GET, "/api/v1/special-rates/{no}", PD_ROUTE_AUTH, 0, pd_api_special_rates_get},
+    {PD_POST, "/api/v1/special-rates/{no}/approve", P(ORDERS_REVIEW),
+     PD_ROUTE_JSON_OPT | PD_ROUTE_USER_ONLY, pd_api_special_rates_approve},
+    {PD_POST, "/api/v1/special-rates/{no}/reject", P(ORDERS_REVIEW),
+     PD_ROUTE_JSON | PD_ROUTE_USER_ONLY, pd_api_special_rates_reject},
+    {PD_POST, "/api/v1/special-rates/{no}/revoke", P(ORDERS_REVIEW),
+     PD_ROUTE_JSON_OPT | PD_ROUTE_USER_ONLY, pd_api_special_rates_revoke},
 
     {PD_GET, "/api/v1/permissions", P(USERS_READ), 0, pd_api_permissions_get},
     {PD_PUT, "/api/v1/permissions/{role}", P(PERMISSIONS_MANAGE), PD_ROUTE_JSON,

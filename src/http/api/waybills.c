@@ -107,7 +107,7 @@ bool pd__personal_ok(struct pd_req *rq)
 struct read_tx {
     struct pd_req *rq;
     char no[PD_WB_NO_SIZE];
-    bool personal, audit_read, found;
+    bool personal, found;
     struct pd_waybill_copy c;
     json_t *out;
 };
@@ -120,10 +120,13 @@ static pd_qs read_tx(pd_db *db, void *cls)
     pd_qs qs = pd__waybill_load(db, t->rq, t->no, false, &t->c, &t->found);
     if (qs <= 0)
         return qs;
-    t->out = pd_waybill_json(db, &t->c.w, t->personal);
+    /* The courier sent to collect it must be able to call the sender. */
+    bool courier = t->rq->who.kind == PD_WHO_USER && t->c.w.courier_id == t->rq->who.id;
+    bool personal = t->personal || courier;
+    t->out = pd_waybill_json(db, &t->c.w, personal);
     if (!t->out)
         return PD_QS_HARD;
-    if (!t->audit_read)
+    if (!personal || t->rq->who.kind != PD_WHO_USER)
         return PD_QS_ONE;
     struct pd_audit a;
     pd_audit_for(&a, t->rq, "waybill.read_personal", "waybill", t->no, t->c.w.node_id,
@@ -137,8 +140,10 @@ int pd__reply_waybill(struct pd_req *rq, const char *no, unsigned status)
     struct read_tx t = {.rq = rq};
     memcpy(t.no, no, sizeof t.no);
     t.personal = pd__personal_ok(rq);
-    t.audit_read = t.personal && rq->who.kind == PD_WHO_USER;
-    pd_qs qs = pd_tx_run(rq->app->store, "waybill.read", !t.audit_read, read_tx, &t);
+    /* Staff reads of personal data are written to the audit log; a courier
+     * may be the assigned one, which only the row tells. */
+    bool writes = rq->who.kind == PD_WHO_USER && (t.personal || rq->who.role == PD_ROLE_COURIER);
+    pd_qs qs = pd_tx_run(rq->app->store, "waybill.read", !writes, read_tx, &t);
     pd_waybill_copy_free(&t.c);
     if (qs < 0) {
         json_decref(t.out);
@@ -189,16 +194,17 @@ static int create(struct pd_req *rq, bool public_form)
     }
     if (!rq->json)
         return pd_reply_err(rq, PD_E_JSON_MALFORMED, NULL, NULL);
+    /* The answer is built in the creating transaction: one commit per
+     * order. The creator reading back what they just typed is no further
+     * read of personal data (the waybill.create entry records it). */
+    opts.want_answer = true;
+    opts.personal_answer = pd__personal_ok(rq);
     struct pd_order_result res;
     pd_order_create(rq->app, rq->json, &who, &opts, &res);
     if (!res.ok)
         return res.qs < 0 && res.qs != PD_QS_ABORT ? pd__reply_db_error(rq)
                                                    : pd__reply_order_error(rq, &res.err);
-    if (public_form) {
-        /* The public sees its number and promise, never the stored record. */
-        return pd__reply_waybill(rq, res.waybill_no, 201);
-    }
-    int r = pd__reply_waybill(rq, res.waybill_no, 201);
+    int r = pd_reply_json_steal(rq, 201, res.answer);
     if (res.replayed)
         pd_reply_header(rq, "Idempotent-Replayed", "true");
     return r;
@@ -209,8 +215,9 @@ int pd_api_waybills_create(struct pd_req *rq)
     return create(rq, false);
 }
 
-/* The public "send a parcel" page: no login, limited per address, the order
- * belongs to the root of the network until dispatch takes it. */
+/* The public "send a parcel" page: no login, limited per address; the order
+ * belongs to the node serving the sender's district (node_areas), or to the
+ * root of the network when no node lists it. */
 struct root_ctx {
     int64_t id;
 };
@@ -238,28 +245,22 @@ int pd_api_public_waybills_create(struct pd_req *rq)
     char idem_actor[40];
     pd__order_actor(rq, &who, idem_actor);
     who.node_id = root.id;
-    struct pd_order_opts opts = {.public_form = true};
+    struct pd_order_opts opts = {.public_form = true, .node_by_area = true};
     if (!rq->json)
         return pd_reply_err(rq, PD_E_JSON_MALFORMED, NULL, NULL);
+    opts.want_answer = true; /* masked: personal_answer stays false */
     struct pd_order_result res;
     pd_order_create(rq->app, rq->json, &who, &opts, &res);
     if (!res.ok)
         return res.qs < 0 && res.qs != PD_QS_ABORT ? pd__reply_db_error(rq)
                                                    : pd__reply_order_error(rq, &res.err);
-    /* Masked summary only: the page shows the number, the price and the promise. */
-    struct read_tx t = {.rq = rq, .personal = false};
-    memcpy(t.no, res.waybill_no, sizeof t.no);
-    pd_qs qs = pd_tx_run(rq->app->store, "waybill.read", true, read_tx, &t);
-    pd_waybill_copy_free(&t.c);
-    if (qs < 0 || !t.out) {
-        json_decref(t.out);
-        return pd__reply_db_error(rq);
-    }
-    json_t *body = json_pack(
-        "{s:s, s:O, s:O, s:O, s:O}", "waybill_no", res.waybill_no, "state",
-        json_object_get(t.out, "state"), "total_fen", json_object_get(t.out, "total_fen"),
-        "promise", json_object_get(t.out, "promise"), "parcels", json_object_get(t.out, "parcels"));
-    json_decref(t.out);
+    /* The public sees its number, price and promise, never the stored record. */
+    json_t *body = json_pack("{s:s, s:O, s:O, s:O, s:O}", "waybill_no", res.waybill_no, "state",
+                             json_object_get(res.answer, "state"), "total_fen",
+                             json_object_get(res.answer, "total_fen"), "promise",
+                             json_object_get(res.answer, "promise"), "parcels",
+                             json_object_get(res.answer, "parcels"));
+    json_decref(res.answer);
     return pd_reply_json_steal(rq, 201, body);
 }
 
@@ -280,7 +281,12 @@ static int list_cb(void *cls, const struct pd_waybill *w)
     struct list_tx *t = cls;
     json_t *doc = json_loads(w->doc, 0, NULL);
     json_t *s = json_object_get(doc, "sender"), *r = json_object_get(doc, "recipient");
-    json_t *review = json_loads(w->review, 0, NULL);
+    json_t *all = json_loads(w->review, 0, NULL), *review = json_array();
+    size_t ri;
+    json_t *rv;
+    json_array_foreach(all, ri, rv) if (!json_is_true(json_object_get(rv, "accepted")))
+        json_array_append(review, rv);
+    json_decref(all);
     char sn[PD_NAME_MAX] = "", rn[PD_NAME_MAX] = "", sp[32] = "", rp[32] = "";
     const char *sname = json_string_value(json_object_get(s, "name"));
     const char *rname = json_string_value(json_object_get(r, "name"));
@@ -396,9 +402,17 @@ int pd_api_waybills_list(struct pd_req *rq)
         !pd__query_int(rq, "before", 1, INT64_MAX, 0, &before) ||
         !pd__query_int(rq, "limit", 1, 200, 50, &limit))
         return PD_HANDLED;
+    /* mine=courier: the caller's own pickups, wherever the orders belong
+     * (usually the parent branch of the courier's outlet). */
     const char *mine = pd_req_query(rq, "mine");
-    if (mine && !strcmp(mine, "courier") && rq->who.kind == PD_WHO_USER)
+    if (mine) {
+        if (strcmp(mine, "courier") != 0)
+            return pd_reply_err(rq, PD_E_QUERY_INVALID, "mine", "only mine=courier");
+        if (rq->who.kind != PD_WHO_USER)
+            return pd_reply_err(rq, PD_E_QUERY_INVALID, "mine", "staff accounts only");
         t.f.courier_id = rq->who.id;
+        t.f.node_path = "/";
+    }
     t.f.before_id = before;
     t.f.limit = (int)limit;
     t.personal = pd__personal_ok(rq);
@@ -469,6 +483,7 @@ int pd_api_waybills_patch(struct pd_req *rq)
     }
     char idem_actor[40];
     pd__order_actor(rq, &t.who, idem_actor);
+    t.who.reviewer = pd_app_role_has(rq->app, rq->who.role, PD_PERM_ORDERS_REVIEW);
     pd_qs qs = pd_tx_run(rq->app->store, "waybill.update", false, patch_tx, &t);
     pd_waybill_copy_free(&t.c);
     json_decref(t.patch);
@@ -519,10 +534,22 @@ static pd_qs move_tx(pd_db *db, void *cls)
             return PD_QS_ABORT;
         }
     }
-    if (t->ev == PD_ORDER_EV_SUBMIT && json_array_size(review) > 0)
+    if (t->ev == PD_ORDER_EV_SUBMIT && pd_review_open_count(review) > 0)
         pd_order_transition(from, PD_ORDER_EV_FLAG, &to); /* doubts found at intake */
-    if (t->ev == PD_ORDER_EV_APPROVE)
-        json_array_clear(review); /* the reviewer accepted every doubt */
+    if (t->ev == PD_ORDER_EV_APPROVE) {
+        /* The reviewer accepts every open doubt; they stay on record so an
+         * edit does not raise them again (order_intake.h). */
+        char at[PD_RFC3339_MAX];
+        pd_time_format(pd_now_ms(), PD_CST_OFFSET_MIN, at);
+        size_t i;
+        json_t *r;
+        json_array_foreach(review, i, r) if (!json_is_true(json_object_get(r, "accepted")))
+        {
+            json_object_set_new(r, "accepted", json_true());
+            json_object_set_new(r, "accepted_by", json_string(t->rq->who.name));
+            json_object_set_new(r, "accepted_at", json_string(at));
+        }
+    }
     if (t->ev == PD_ORDER_EV_FLAG)
         json_array_append_new(review,
                               json_pack("{s:s, s:n, s:s, s:s}", "code", "review.flagged", "field",
