@@ -309,3 +309,21 @@ test('GET /api/v1/couriers lists the couriers in scope with their open pickups a
   assertError(await api(base, 'GET', '/api/v1/couriers', { token: agent }), 403, 'auth.forbidden');
   assertError(await api(base, 'GET', '/api/v1/couriers?x=1', { token: dispatcher }), 400, 'query.unknown_parameter');
 });
+
+test('the order list carries what a dispatcher plans with: sender district, address (personal) and window', async () => {
+  const now = Date.now();
+  const w = await createOrder(base, agent, orderBody({ pickup_window: { from: cn(now + 3600e3), to: cn(now + 3 * 3600e3) } }));
+  const r = await api(base, 'GET', `/api/v1/waybills?no=${w.waybill_no}`, { token: dispatcher });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const row = r.body.items[0];
+  assert.equal(row.sender.district, '南山区');
+  assert.equal(row.sender.address, w.sender.address, 'the dispatcher may see personal data');
+  assert.deepEqual(row.pickup_window, w.pickup_window);
+  // Without personal_data.read the street address is withheld.
+  const am = await login(base, 'account_manager');
+  const m = await api(base, 'GET', `/api/v1/waybills?no=${w.waybill_no}`, { token: am }); // at GD, above GD-SZ
+  assert.equal(m.status, 200, JSON.stringify(m.body));
+  assert.equal(m.body.items.length, 1);
+  assert.equal(m.body.items[0].sender.address, null);
+  assert.equal(m.body.items[0].sender.district, '南山区');
+});

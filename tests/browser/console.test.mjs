@@ -255,7 +255,7 @@ test('an agent does not see 系统管理 and uses Alt+digit shortcuts',
       await page.keyboard.press('Alt+2');
       await page.getByRole('heading', { name: '订单受理' }).waitFor();
       assert.match(page.url(), /#\/orders$/);
-      await page.getByText('本模块将在后续版本提供').waitFor();
+      await page.getByRole('heading', { name: '快速报价' }).waitFor();
       await page.keyboard.press('Alt+1');
       await page.getByRole('heading', { name: '工作台' }).waitFor();
       // Focus moves to the new page's heading, so Tab continues inside it.

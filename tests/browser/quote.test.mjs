@@ -77,8 +77,6 @@ test('an agent quotes 深圳南山 → 上海浦东 and sees every component',
       await uiLogin(page, 'agent');
       await page.locator('nav.sidenav').getByRole('link', { name: /订单受理/ }).click();
       await page.getByRole('heading', { name: '快速报价' }).waitFor();
-      // Order submission itself is honestly still "coming later".
-      await page.getByText('本模块将在后续版本提供').waitFor();
       assert.equal(await page.locator('#q-sender-province').inputValue(), '',
         'no sender province is preselected');
       assert.equal(await page.locator('#q-sender-city').isDisabled(), true);

@@ -9,6 +9,7 @@ import { lang, setLang, applyLang } from './i18n.js';
 import { html, render, useState, useEffect, useCallback, currentRoute, Loading } from './ui.js';
 import { LoginPage } from './login.js';
 import { Shell, ComingSoon, Blocked, MODULES, visibleModules } from './shell.js';
+import { GoodsPage } from './goods.js';
 import { Dashboard } from './dashboard.js';
 import { AdminPage } from './admin.js';
 import { PasswordPage } from './password.js';
@@ -30,8 +31,9 @@ function Page({ me, route }) {
   if (!MODULES.some((m) => m.id === id)) return html`<${Blocked} kind="notfound" />`;
   if (!visibleModules(me).some((m) => m.id === id)) return html`<${Blocked} kind="forbidden" />`;
   if (id === 'dashboard') return html`<${Dashboard} me=${me} />`;
-  if (id === 'orders') return html`<${OrdersPage} me=${me} />`;
+  if (id === 'orders') return html`<${OrdersPage} me=${me} section=${route[1]} arg=${route[2]} />`;
   if (id === 'admin') return html`<${AdminPage} me=${me} section=${route[1]} />`;
+  if (id === 'goods') return html`<${GoodsPage} me=${me} />`;
   return html`<${ComingSoon} id=${id} />`;
 }
 

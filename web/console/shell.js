@@ -21,7 +21,22 @@ export const MODULES = [
   { id: 'customers', key: '7' },
   { id: 'callcenter', key: '8' },
   { id: 'reports', key: '9' },
+  { id: 'goods', key: 'G' },
   { id: 'admin', key: '0', anyOf: ADMIN_PERMS },
+];
+
+/**
+ * Alt+letter goes straight to a screen inside a module (shown on its tab), for
+ * users with the permission; already there, the screen itself handles it.
+ */
+export const SCREEN_SHORTCUTS = [
+  { code: 'KeyN', path: '/orders/new', perm: 'orders.create' },
+  { code: 'KeyQ', path: '/orders', perm: 'quotes' },
+  { code: 'KeyR', path: '/orders/review', perm: 'orders.review' },
+  { code: 'KeyS', path: '/orders/search', perm: 'orders.read' },
+  { code: 'KeyG', path: '/goods', perm: 'me' },
+  { code: 'KeyI', path: '/orders/import', perm: 'orders.create' },
+  { code: 'KeyD', path: '/orders/dispatch', perm: 'dispatch' },
 ];
 
 export const can = (me, perm) => Array.isArray(me.permissions) && me.permissions.includes(perm);
@@ -79,10 +94,16 @@ function focusHeading() {
   if (h) h.focus();
 }
 
-function useShortcuts(modules, active) {
+function useShortcuts(modules, active, me) {
   useEffect(() => {
     function onKey(e) {
       if (!e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      const sc = SCREEN_SHORTCUTS.find((x) => x.code === e.code && can(me, x.perm));
+      if (sc) {
+        e.preventDefault();
+        if (location.hash !== '#' + sc.path) location.hash = sc.path;
+        return;
+      }
       const m = /^(?:Digit|Numpad)(\d)$/.exec(e.code);
       if (!m) return;
       const mod = modules.find((x) => x.key === m[1]);
@@ -94,7 +115,7 @@ function useShortcuts(modules, active) {
     }
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [modules]);
+  }, [modules, me]);
 
   // After a shortcut, move focus to the new page's heading so the next Tab
   // starts inside the module rather than wherever focus was before.
@@ -107,7 +128,7 @@ function useShortcuts(modules, active) {
 
 export function Shell({ me, active, onToggleLang, onLogout, children }) {
   const modules = useMemo(() => visibleModules(me), [me]);
-  useShortcuts(modules, active);
+  useShortcuts(modules, active, me);
   return html`<div class="shell">
     <a class="skip-link" href="#main" onClick=${(e) => {
       e.preventDefault();

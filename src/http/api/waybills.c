@@ -314,9 +314,20 @@ static int list_cb(void *cls, const struct pd_waybill *w)
         (json_int_t)w->weight_g, "review", review ? review : json_array(), "created_at",
         pd__json_time(w->created_ms), "planned_pickup_at", pd__json_time(w->promised_pickup_ms),
         "promised_delivery_at", pd__json_time(w->promised_delivery_ms), "parcel_count", w->parcels);
-    json_decref(doc);
-    if (!item)
+    if (!item) {
+        json_decref(doc);
         return PD_QS_HARD;
+    }
+    /* What a dispatcher needs to plan a pickup: the sender's district, the
+     * street address (personal: in full only for those who may see it) and
+     * the window the customer asked for. */
+    json_t *si = json_object_get(item, "sender");
+    json_object_set(si, "district", json_object_get(s, "district"));
+    json_object_set_new(si, "address",
+                        t->personal ? json_incref(json_object_get(s, "address")) : json_null());
+    json_t *win = json_object_get(doc, "pickup_window");
+    json_object_set(item, "pickup_window", win ? win : json_null());
+    json_decref(doc);
     json_array_append_new(t->items, item);
     t->last_id = w->id;
     t->n++;
