@@ -27,6 +27,17 @@ static pd_qs node_tx(pd_db *db, void *cls)
 {
     struct node_tx *t = cls;
     pd_qs qs;
+    /* A code that exists is "exists" whatever else is true: seeding twice
+     * (a second `make run`) must find the head office there, not refuse a
+     * second one. */
+    struct pd_node existing;
+    qs = db->ops->node_get_by_code(db, t->node.code, &existing);
+    if (qs < 0)
+        return qs;
+    if (qs > 0) {
+        t->dup = true;
+        return PD_QS_ABORT;
+    }
     if (t->parent_code) {
         struct pd_node p;
         qs = db->ops->node_get_by_code(db, t->parent_code, &p);

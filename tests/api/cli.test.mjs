@@ -121,6 +121,27 @@ test('migrate twice: the second run is a no-op', async () => {
   }
 });
 
+test('seed-demo twice (a second `make run`): exit 0, nothing added the second time', async () => {
+  const db = freshDatabase();
+  try {
+    assert.equal(pd(['migrate', '--db', db.url]).status, 0);
+    const first = pd(['seed-demo', '--db', db.url, '--password', 'Seed2026pass']);
+    assert.equal(first.status, 0, show(first));
+    assert.match(first.stdout, /demo network: 10 nodes added/);
+    assert.match(first.stdout, /demo customers: 2 added/);
+    const again = pd(['seed-demo', '--db', db.url, '--password', 'Seed2026pass']);
+    assert.equal(again.status, 0, show(again));
+    assert.match(again.stdout, /demo network: 0 nodes added/);
+    assert.match(again.stdout, /demo customers: 0 added/);
+    // A second head office is still refused when it is one.
+    const hq = pd(['node', 'add', '--db', db.url, '--code', 'HQ2', '--name', '第二总部', '--type', 'head_office']);
+    assert.equal(hq.status, 2, show(hq)); // refused as an argument, like every rule of node add
+    assert.match(hq.stderr, /already has a head office/);
+  } finally {
+    db.drop();
+  }
+});
+
 test('migrate against a database that cannot be opened exits 1', async () => {
   const url = BACKEND === 'pg' ? 'postgresql://nobody@127.0.0.1:1/none' : 'sqlite:/nonexistent-dir/x/y.db';
   const r = pd(['migrate', '--db', url]);
