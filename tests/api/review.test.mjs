@@ -399,3 +399,28 @@ test('an edit that would need review is refused once a courier has the order', a
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
   assert.equal(ok.body.state, 'pickup_assigned');
 });
+
+test('goods banned after intake are refused at review (approve) and at the pickup inspection', async () => {
+  const enc = encodeURIComponent;
+  const term = `审核期禁寄${Date.now() % 100000}`;
+  // Restricted at intake: the order waits in review.
+  let r = await api(base, 'PUT', `/api/v1/goods/rules/${enc(term)}`, { token: admin, body: { category: '测试', level: 'restricted', condition: '测试条件' } });
+  assert.ok([200, 201].includes(r.status), JSON.stringify(r.body));
+  const inReview = await createOrder(base, agent, orderBody({ goods: { name: term } }));
+  assert.equal(inReview.state, 'in_review');
+  // Accepted before the ban, for the inspection case (approved by a reviewer).
+  const accepted = await createOrder(base, agent, orderBody({ goods: { name: term } }));
+  assert.equal((await act(base, supervisor, accepted.waybill_no, 'approve')).status, 200);
+  // The list changes: now prohibited.
+  r = await api(base, 'PUT', `/api/v1/goods/rules/${enc(term)}`, { token: admin, body: { category: '测试', level: 'prohibited' } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assertError(await act(base, supervisor, inReview.waybill_no, 'approve'), 422, 'goods.prohibited', 'goods.name');
+  assert.equal((await getOrder(base, agent, inReview.waybill_no)).state, 'in_review', 'a refused approval changes nothing');
+  // At the door: the inspection refuses it and the order is cancelled.
+  assert.equal((await api(base, 'POST', `/api/v1/waybills/${accepted.waybill_no}/pickup`, { token: dispatcher })).status, 200);
+  const courierTok = await login(base, 'courier');
+  const insp = await api(base, 'POST', `/api/v1/waybills/${accepted.waybill_no}/inspection`, { token: courierTok, body: { goods_ok: true, prohibited_found: false } });
+  assertError(insp, 422, 'goods.prohibited', 'goods_name');
+  assert.equal((await getOrder(base, agent, accepted.waybill_no)).state, 'cancelled');
+  await api(base, 'PUT', `/api/v1/goods/rules/${enc(term)}`, { token: admin, body: { category: '测试', level: 'prohibited', active: false } });
+});
