@@ -783,7 +783,13 @@ void pd_order_create(struct pd_app *app, const json_t *body, const struct pd_ord
     memset(res, 0, sizeof *res);
     struct create_ctx x = {.app = app, .body = body, .who = who, .opts = opts, .res = res};
     pd_arena_init(&x.arena, 1 << 20);
-    pd_qs qs = pd_tx_run(app->store, "waybill.create", false, create_tx, &x);
+    /* Decoding and the checks that need no database happen before the
+     * transaction: on SQLite the write lock is then held only for the
+     * statements. */
+    pd_qs qs = PD_QS_ABORT;
+    x.decoded = decode(app, body, opts->public_form, &x.arena, &x.o, &res->err);
+    if (x.decoded)
+        qs = pd_tx_run(app->store, "waybill.create", false, create_tx, &x);
     pd_arena_free(&x.arena);
     res->qs = qs;
     res->ok = qs > 0;

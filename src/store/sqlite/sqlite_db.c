@@ -36,6 +36,12 @@ struct sq_store {
     struct pd_store_options opt;
     char path[512];
     pthread_key_t key;             /* the calling thread's connection */
+    /* Writers of this process take turns here before BEGIN IMMEDIATE: a
+     * mutex hands the write lock over in microseconds, where SQLite's busy
+     * handler sleeps in steps of up to 100 ms (measured: p99 of order
+     * creation 138 ms with 16 clients). Other processes still meet the busy
+     * timeout. */
+    pthread_mutex_t write_mu;
     pthread_mutex_t mu;            /* guards everything below */
     struct pd__sq_conn *all;       /* every connection, for close() */
     struct pd__sq_conn *free_list; /* connections of exited threads */
@@ -262,6 +268,7 @@ static void sq_close(pd_store *base)
         c = next;
     }
     pthread_mutex_destroy(&st->mu);
+    pthread_mutex_destroy(&st->write_mu);
     free(st);
 }
 
@@ -282,6 +289,7 @@ pd_store *pd__sqlite_open(const char *path, const struct pd_store_options *opts,
         return NULL;
     }
     pthread_mutex_init(&st->mu, NULL);
+    pthread_mutex_init(&st->write_mu, NULL);
     /* Open one connection now so a bad path fails here, with its reason,
      * rather than at the first request. It waits on the free list for the
      * first thread that acquires. */
@@ -289,6 +297,7 @@ pd_store *pd__sqlite_open(const char *path, const struct pd_store_options *opts,
     if (!c) {
         pthread_key_delete(st->key);
         pthread_mutex_destroy(&st->mu);
+        pthread_mutex_destroy(&st->write_mu);
         free(st);
         return NULL;
     }
@@ -299,17 +308,52 @@ pd_store *pd__sqlite_open(const char *path, const struct pd_store_options *opts,
 
 /* ---- transactions ----------------------------------------------------- */
 
+/* Take the writer mutex, waiting at most the busy timeout (then the
+ * transaction is retried like a busy database). */
+static pd_qs writer_enter(struct pd__sq_conn *c)
+{
+    struct sq_store *st = (struct sq_store *)c->base.store;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    long ms = st->opt.busy_timeout_ms > 0 ? st->opt.busy_timeout_ms : 5000;
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    if (pthread_mutex_timedlock(&st->write_mu, &until) != 0) {
+        snprintf(c->err, sizeof c->err, "begin: another writer of this process held on");
+        return PD_QS_SOFT;
+    }
+    c->holds_write = true;
+    return PD_QS_NONE;
+}
+
+static void writer_leave(struct pd__sq_conn *c)
+{
+    if (!c->holds_write)
+        return;
+    c->holds_write = false;
+    pthread_mutex_unlock(&((struct sq_store *)c->base.store)->write_mu);
+}
+
 static pd_qs sq_begin(pd_db *db, bool read_only)
 {
     struct pd__sq_conn *c = (struct pd__sq_conn *)db;
     c->err[0] = '\0';
     if (PD_BREAK(sqlite3_get_autocommit(c->h))) /* nested pd_tx_run on one thread */
         return PD_QS_HARD;
+    if (PD_BREAK(!c->holds_write))
+        return PD_QS_HARD;
+    pd_qs qs;
+    if (!read_only && (qs = writer_enter(c)) < 0)
+        return qs;
     sqlite3_stmt *s = read_only ? pd__sq_prep(c, PD_SQ_BEGIN, "BEGIN")
                                 : pd__sq_prep(c, PD_SQ_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE");
-    if (!s)
-        return PD_QS_HARD;
-    pd_qs qs = pd__sq_exec(c, s, "begin");
+    qs = s ? pd__sq_exec(c, s, "begin") : PD_QS_HARD;
+    if (qs < 0)
+        writer_leave(c); /* tx.c does not roll back a failed begin */
     return qs < 0 ? qs : PD_QS_NONE;
 }
 
@@ -320,6 +364,8 @@ static pd_qs sq_commit(pd_db *db)
     if (!s)
         return PD_QS_HARD;
     pd_qs qs = pd__sq_exec(c, s, "commit");
+    if (qs >= 0)
+        writer_leave(c); /* a failed commit is rolled back, which lets go */
     return qs < 0 ? qs : PD_QS_NONE;
 }
 
@@ -327,11 +373,12 @@ static void sq_rollback(pd_db *db)
 {
     struct pd__sq_conn *c = (struct pd__sq_conn *)db;
     /* Some errors (SQLITE_FULL, IOERR, …) already rolled the transaction back. */
-    if (sqlite3_get_autocommit(c->h))
-        return;
-    sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_ROLLBACK, "ROLLBACK");
-    if (s)
-        pd__sq_exec(c, s, "rollback");
+    if (!sqlite3_get_autocommit(c->h)) {
+        sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_ROLLBACK, "ROLLBACK");
+        if (s)
+            pd__sq_exec(c, s, "rollback");
+    }
+    writer_leave(c);
 }
 
 static pd_qs sq_ping(pd_db *db)

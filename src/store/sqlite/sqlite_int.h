@@ -115,6 +115,7 @@ struct pd__sq_conn {
     struct pd__sq_conn *next_all;  /* every connection of the store */
     struct pd__sq_conn *next_free; /* connections whose thread has exited */
     char err[256];                 /* last failure, for logs and migrate's message */
+    bool holds_write;              /* this connection holds the store's writer mutex */
 };
 
 /**
