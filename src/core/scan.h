@@ -22,9 +22,9 @@
 #include "core/errors.h"
 
 #define PD_SCAN_FUTURE_TOLERANCE_MS (10LL * 60 * 1000)
-#define PD_SCAN_DEVICE_MAX 64 /* bytes of a device id */
-#define PD_SCAN_TEXT_MAX 200  /* bytes of operator, signer, reason, photo reference */
-#define PD_SCAN_LABEL_MAX 32  /* bytes of a bag or trip number */
+#define PD_SCAN_DEVICE_MAX          64  /* bytes of a device id */
+#define PD_SCAN_TEXT_MAX            200 /* bytes of operator, signer, reason, photo reference */
+#define PD_SCAN_LABEL_MAX           32  /* bytes of a bag or trip number */
 
 enum pd_scan_type {
 #define PD_SCAN(sym, name, zh, flags) PD_SCAN_##sym,
@@ -34,12 +34,12 @@ enum pd_scan_type {
 };
 
 /* What a type needs (flags column of scan.def). */
-#define PD_SCAN_NEEDS_NODE 0x01u      /* node is required */
-#define PD_SCAN_NEEDS_REASON 0x02u    /* reason is required (failed attempt, exception) */
-#define PD_SCAN_NEEDS_SIGNER 0x04u    /* signer_type is required (delivered) */
-#define PD_SCAN_NEEDS_BAG 0x08u       /* bag_no is required (bag, unbag) */
-#define PD_SCAN_NEEDS_TRIP 0x10u      /* trip_no is required (load, unload) */
-#define PD_SCAN_CONSENT_RULE 0x20u    /* locker/station/proxy need the recipient's consent */
+#define PD_SCAN_NEEDS_NODE   0x01u /* node is required */
+#define PD_SCAN_NEEDS_REASON 0x02u /* reason is required (failed attempt, exception) */
+#define PD_SCAN_NEEDS_SIGNER 0x04u /* signer_type is required (delivered) */
+#define PD_SCAN_NEEDS_BAG    0x08u /* bag_no is required (bag, unbag) */
+#define PD_SCAN_NEEDS_TRIP   0x10u /* trip_no is required (load, unload) */
+#define PD_SCAN_CONSENT_RULE 0x20u /* locker/station/proxy need the recipient's consent */
 
 enum pd_signer_type {
     PD_SIGNER_NONE = 0,
@@ -56,7 +56,7 @@ struct pd_scan {
     const char *parcel_no;  /* canonical or "" (the whole waybill) */
     enum pd_scan_type type;
     int64_t at_ms;
-    const char *node;     /* node code */
+    const char *node; /* node code */
     const char *operator_;
     const char *device_id;
     int64_t device_seq; /* >= 0 */
@@ -72,7 +72,7 @@ struct pd_scan {
     const char *photo;  /* a reference (URL or object key), not the image */
 };
 
-extern const char *const pd_scan_type_names[]; /* NULL-terminated */
+extern const char *const pd_scan_type_names[];   /* NULL-terminated */
 extern const char *const pd_signer_type_names[]; /* NULL-terminated, from PD_SIGNER_RECIPIENT */
 
 const char *pd_scan_type_name(enum pd_scan_type t);

@@ -29,7 +29,7 @@
 #include "core/scan.h"
 
 enum pd_status {
-#define PD_STATUS(sym, name, zh, rank, severity, k100_state, k100_adv, as_tag, as_subtag) \
+#define PD_STATUS(sym, name, zh, rank, severity, k100_state, k100_adv, as_tag, as_subtag)          \
     PD_ST_##sym,
 #include "core/status.def"
 #undef PD_STATUS
@@ -55,14 +55,14 @@ bool pd_status_parse(const char *name, enum pd_status *out);
 /** Exception and failure reasons with a standard code (the rest are "other"). */
 enum pd_scan_reason {
     PD_REASON_OTHER = 0,
-    PD_REASON_UNREACHABLE,    /* 联系不上 */
-    PD_REASON_REFUSED,        /* 拒收 */
-    PD_REASON_ADDRESS,        /* 地址错误/超区 */
-    PD_REASON_DAMAGED,        /* 破损 */
-    PD_REASON_LOST,           /* 丢失 */
-    PD_REASON_MISSORT,        /* 错分 (internal) */
-    PD_REASON_PROHIBITED,     /* 违禁品 (internal) */
-    PD_REASON_DELAYED,        /* 延误 */
+    PD_REASON_UNREACHABLE, /* 联系不上 */
+    PD_REASON_REFUSED,     /* 拒收 */
+    PD_REASON_ADDRESS,     /* 地址错误/超区 */
+    PD_REASON_DAMAGED,     /* 破损 */
+    PD_REASON_LOST,        /* 丢失 */
+    PD_REASON_MISSORT,     /* 错分 (internal) */
+    PD_REASON_PROHIBITED,  /* 违禁品 (internal) */
+    PD_REASON_DELAYED,     /* 延误 */
     PD_REASON__COUNT
 };
 extern const char *const pd_scan_reason_names[]; /* NULL-terminated, index = enum */
