@@ -347,6 +347,71 @@ struct pd_special_rate_filter {
 
 typedef int (*pd_special_rate_cb)(void *cls, const struct pd_special_rate_rec *r);
 
+/* ---- scans and tracking ----------------------------------------------------
+ *
+ * Scan events are kept as devices send them, keyed for idempotency by
+ * (device_id, device_seq), clustered by waybill and event time so that a
+ * waybill's timeline is one range read. Events may name numbers no waybill
+ * has yet: they are kept, and the tracking row is rebuilt when the waybill
+ * appears. The tracking row holds what a public look-up needs, ready to
+ * send: the derived status, and the masked public answer as JSON text.
+ */
+
+#define PD_SCAN_TEXT_SIZE 201 /* operator, signer, reason, photo: 200 bytes + NUL */
+
+struct pd_scan_row {
+    char waybill_no[PD_WB_NO_SIZE];
+    char parcel_no[PD_PCL_NO_SIZE]; /* "" = the whole waybill */
+    int type;                       /* enum pd_scan_type (core/scan.h); stored by name */
+    int64_t at_ms;                  /* event time */
+    char node_code[PD_CODE_MAX];    /* "" when none */
+    char operator_[PD_SCAN_TEXT_SIZE];
+    char device_id[65];
+    int64_t device_seq;
+    char bag_no[33];
+    char trip_no[33];
+    bool has_temperature;
+    int32_t temperature_mc; /* milli-°C */
+    char signer[PD_SCAN_TEXT_SIZE];
+    int signer_type; /* enum pd_signer_type; 0 = none */
+    bool has_consent;
+    bool consent;
+    char reason[PD_SCAN_TEXT_SIZE];
+    char photo[PD_SCAN_TEXT_SIZE];
+    int64_t received_ms; /* when the server stored it; orders ties of at_ms */
+};
+
+struct pd_tracking {
+    char waybill_no[PD_WB_NO_SIZE];
+    bool has_order;  /* a waybill with this number exists */
+    int order_state; /* enum pd_order_state when has_order */
+    int parcels;     /* 1 … 999 (1 when no order yet) */
+    int32_t dest_division;
+    char service[16];
+    char last4_sender[5]; /* the last four digits of the phones, for the full view */
+    char last4_recipient[5];
+    int64_t created_ms;  /* the order's */
+    int64_t promised_ms; /* promised delivery, 0 = none */
+    int status;          /* enum pd_status (core/status.h): the waybill's summary */
+    int events;          /* number of scan events */
+    int64_t last_event_ms;
+    int64_t delivered_ms; /* when the summary became delivered, 0 = not */
+    int64_t updated_ms;
+    /* JSON text of the masked public answer; borrowed on put, valid during
+     * the callback on get. Never NULL on reads. */
+    const char *public_json;
+};
+
+/** Filter of tracking_list_stale: open waybills without an event since. */
+struct pd_stale_filter {
+    int64_t no_event_since_ms; /* last event (or creation) before this */
+    int64_t after_created_ms;  /* created after this (the totally-delayed limit window) */
+    int limit;
+};
+
+typedef int (*pd_scan_cb)(void *cls, const struct pd_scan_row *s);
+typedef int (*pd_tracking_cb)(void *cls, const struct pd_tracking *t);
+
 typedef int (*pd_node_cb)(void *cls, const struct pd_node *n);
 typedef int (*pd_user_cb)(void *cls, const struct pd_user *u);
 typedef int (*pd_apikey_cb)(void *cls, const struct pd_apikey *k);
@@ -389,6 +454,179 @@ struct pd_goods_stamp {
 };
 
 typedef int (*pd_goods_rule_cb)(void *cls, const struct pd_goods_rule_rec *r);
+
+/* ---- notifications (webhooks, the SMS/e-mail outbox) ------------------------
+ *
+ * Customers' webhook subscriptions; the deliveries queued for them when a
+ * waybill's tracking status changes (one per matching subscription, each
+ * with the exact JSON body the worker in http/notify.c signs and POSTs);
+ * the log of every attempt; and the outbox of SMS and e-mail notices.
+ *
+ * Claims. The worker takes due rows with a lease: a claim moves their
+ * next_at_ms to the end of the lease and stamps them with a random token,
+ * so several servers sharing one database never send the same row at once
+ * (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the single writer), and a
+ * server that dies mid-send leaves its rows due again when the lease ends.
+ * Only the holder of the token records an outcome.
+ *
+ * Subscriptions are deleted softly (deleted_ms), so that old deliveries keep
+ * naming theirs; deleting one cancels its pending deliveries. Secrets are
+ * kept as given (they are needed to sign), and no read except a claim
+ * returns them.
+ */
+
+#define PD_WEBHOOK_URL_SIZE    501 /* 500 bytes + NUL (the API accepts ASCII URLs only) */
+#define PD_WEBHOOK_SECRET_SIZE 129 /* 128 + NUL */
+#define PD_NOTIFY_ID_SIZE      40  /* event ids ("evt_" + 32 hex), claim tokens */
+#define PD_NOTIFY_KIND_SIZE    24  /* "failed_attempt" … (http/notify.h) */
+#define PD_NOTIFY_OWNER_SIZE   40  /* "u:12" (a user) or "k:3" (an API key) */
+#define PD_NOTIFY_ERROR_SIZE   301 /* an attempt's error or response excerpt: 300 bytes + NUL */
+#define PD_OUTBOX_TEXT_SIZE    1024
+#define PD_OUTBOX_SUBJECT_SIZE 256
+#define PD_OUTBOX_TO_SIZE      129 /* a phone number or an e-mail address */
+
+struct pd_webhook {
+    int64_t id;
+    char url[PD_WEBHOOK_URL_SIZE];
+    char secret[PD_WEBHOOK_SECRET_SIZE]; /* filled on insert only, and by nothing that reads */
+    uint32_t kinds;                      /* bit mask of enum pd_notify_kind; never 0 */
+    char customer_code[PD_CODE_MAX];     /* "" = waybills of every customer */
+    int64_t node_id;                     /* scope: waybills of this node's subtree */
+    char node_code[PD_CODE_MAX];         /* filled on reads */
+    char node_path[PD_PATH_MAX];         /* filled on reads */
+    char owner[PD_NOTIFY_OWNER_SIZE];    /* "k:3": only waybills that API key created */
+    int64_t created_ms;                  /* filled by webhook_insert (now) */
+    int64_t deleted_ms;                  /* 0 = active */
+};
+
+/** Filter for webhook_list; by id. */
+struct pd_webhook_filter {
+    const char *node_path; /* subtree of the subscription's node; required */
+    const char *owner;     /* only this owner's; NULL or "" = anyone's */
+    bool include_deleted;
+    int64_t after_id; /* keyset pagination: id > after_id */
+    int limit;        /* 1..1000 */
+};
+
+enum pd_delivery_state {
+    PD_DELIVERY_PENDING,
+    PD_DELIVERY_DELIVERED,
+    PD_DELIVERY_DEAD,     /* the dead-letter list: every attempt failed */
+    PD_DELIVERY_CANCELLED /* its subscription was deleted before it went out */
+};
+
+struct pd_webhook_delivery {
+    int64_t id;
+    int64_t webhook_id;
+    char event_id[PD_NOTIFY_ID_SIZE];
+    char kind[PD_NOTIFY_KIND_SIZE];
+    char waybill_no[PD_WB_NO_SIZE];
+    int state;          /* enum pd_delivery_state */
+    int attempts;       /* made so far */
+    int attempt_base;   /* attempts when it was last revived: retries count from here */
+    int64_t next_at_ms; /* pending: when due (while claimed: the end of the lease) */
+    int last_status;    /* HTTP status of the last attempt; 0 = none or no answer */
+    char last_error[PD_NOTIFY_ERROR_SIZE];
+    int64_t created_ms; /* filled by delivery_insert (now) */
+    int64_t done_ms;    /* when it became delivered, dead or cancelled; 0 while pending */
+    /* filled on reads, from the subscription */
+    char url[PD_WEBHOOK_URL_SIZE];
+    char node_path[PD_PATH_MAX];
+    char owner[PD_NOTIFY_OWNER_SIZE];
+    bool webhook_deleted;
+    char secret[PD_WEBHOOK_SECRET_SIZE]; /* delivery_claim only; "" on other reads */
+    /* JSON text: borrowed on insert; on reads (get, claim) valid during the
+     * callback; NULL from delivery_list */
+    const char *body;
+};
+
+/** Filter for delivery_list; zero/empty fields do not filter. Newest first. */
+struct pd_delivery_filter {
+    const char *node_path;  /* subtree of the subscription's node; required */
+    const char *owner;      /* only deliveries of this owner's subscriptions; NULL or "" = any */
+    int state;              /* enum pd_delivery_state, -1: any */
+    int64_t webhook_id;     /* 0: any */
+    const char *waybill_no; /* NULL or "": any */
+    int64_t before_id;      /* keyset pagination: id < before_id */
+    int limit;              /* 1..1000 */
+};
+
+struct pd_webhook_attempt {
+    int64_t id;
+    int64_t delivery_id;
+    int attempt; /* 1, 2, … in the order made */
+    int64_t at_ms;
+    int duration_ms;
+    int status; /* HTTP status; 0 when no answer came (connection, timeout, refused address) */
+    char error[PD_NOTIFY_ERROR_SIZE];
+};
+
+/** What became of a claimed delivery (delivery_finish). */
+struct pd_delivery_outcome {
+    int64_t id;
+    const char *claim; /* the token of the claim that handed it out */
+    /* true: an attempt was made: it is logged with at_ms, duration_ms,
+     * status and error, attempts grows by one and the state becomes
+     * @c state. false: nothing was sent; @c state is PENDING (release the
+     * claim: due again at next_at_ms) or CANCELLED. */
+    bool attempted;
+    int64_t at_ms;
+    int duration_ms;
+    int status;
+    const char *error;  /* NULL reads as "" */
+    int state;          /* enum pd_delivery_state after this */
+    int64_t next_at_ms; /* PENDING: when to try again */
+};
+
+enum pd_outbox_channel { PD_OUTBOX_SMS, PD_OUTBOX_EMAIL };
+enum pd_outbox_state {
+    PD_OUTBOX_PENDING,
+    PD_OUTBOX_SENT,
+    PD_OUTBOX_DEAD,   /* the sender failed every try */
+    PD_OUTBOX_SKIPPED /* nobody to send it to (no order, no mobile number, no address) */
+};
+
+struct pd_outbox_msg {
+    int64_t id;
+    int channel; /* enum pd_outbox_channel */
+    char event_id[PD_NOTIFY_ID_SIZE];
+    char waybill_no[PD_WB_NO_SIZE];
+    char kind[PD_NOTIFY_KIND_SIZE];
+    char recipient[PD_OUTBOX_TO_SIZE]; /* "" until the worker resolved it */
+    char subject[PD_OUTBOX_SUBJECT_SIZE];
+    char text[PD_OUTBOX_TEXT_SIZE];
+    int state; /* enum pd_outbox_state */
+    int attempts;
+    int64_t next_at_ms;
+    char last_error[PD_NOTIFY_ERROR_SIZE];
+    int64_t created_ms; /* filled by outbox_insert (now) */
+    int64_t done_ms;
+};
+
+/** What became of a claimed outbox message (outbox_finish); as pd_delivery_outcome. */
+struct pd_outbox_outcome {
+    int64_t id;
+    const char *claim;
+    bool attempted;        /* false: released unsent (state PENDING) */
+    int state;             /* enum pd_outbox_state after this */
+    const char *recipient; /* who it went (or would have gone) to; NULL keeps the stored one */
+    const char *error;     /* NULL reads as "" */
+    int64_t at_ms;
+    int64_t next_at_ms; /* PENDING: when to try again */
+};
+
+/** Filter for outbox_list; newest first. */
+struct pd_outbox_filter {
+    int state;              /* enum pd_outbox_state, -1: any */
+    const char *waybill_no; /* NULL or "": any */
+    int64_t before_id;
+    int limit; /* 1..1000 */
+};
+
+typedef int (*pd_webhook_cb)(void *cls, const struct pd_webhook *w);
+typedef int (*pd_delivery_cb)(void *cls, const struct pd_webhook_delivery *d);
+typedef int (*pd_attempt_cb)(void *cls, const struct pd_webhook_attempt *a);
+typedef int (*pd_outbox_cb)(void *cls, const struct pd_outbox_msg *m);
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -620,6 +858,92 @@ struct pd_store_ops {
     pd_qs (*goods_rule_insert_new)(pd_db *db, struct pd_goods_rule_rec *r);
     /** The list stamp (one cheap query). */
     pd_qs (*goods_stamp)(pd_db *db, struct pd_goods_stamp *out);
+
+    /* scans and tracking */
+    /**
+     * Store @p n events in the caller's transaction. An event whose
+     * (device_id, device_seq) is already stored is a duplicate: it is not
+     * written again and dup[i] is set true (dup has n entries). Events need
+     * no waybill to exist. @return the number of events written, or a failure.
+     */
+    pd_qs (*scan_insert)(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup);
+    /** Events of a waybill (all its parcels), by event time then received time. */
+    pd_qs (*scan_list)(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *cls);
+    /** Insert or replace the tracking row of t->waybill_no. */
+    pd_qs (*tracking_put)(pd_db *db, const struct pd_tracking *t);
+    /** The tracking row of @p waybill_no to @p cb; PD_QS_NONE when there is none. */
+    pd_qs (*tracking_get)(pd_db *db, const char *waybill_no, pd_tracking_cb cb, void *cls);
+    /** Orders not delivered, returned or cancelled whose last event is older than the filter's. */
+    pd_qs (*tracking_list_stale)(pd_db *db, const struct pd_stale_filter *f, pd_tracking_cb cb,
+                                 void *cls);
+
+    /* notifications: webhooks and the SMS/e-mail outbox */
+    /** Insert @p w (url, secret, kinds, customer_code, node_id, owner); fills id, created_ms. */
+    pd_qs (*webhook_insert)(pd_db *db, struct pd_webhook *w);
+    /** Subscription @p id, deleted or not, into @p out (secret left ""); PD_QS_NONE when none. */
+    pd_qs (*webhook_get)(pd_db *db, int64_t id, struct pd_webhook *out);
+    /** Subscriptions matching @p f, by id (secrets left ""). */
+    pd_qs (*webhook_list)(pd_db *db, const struct pd_webhook_filter *f, pd_webhook_cb cb,
+                          void *cls);
+    /**
+     * Delete subscription @p id (softly, at @p now_ms) and cancel its pending
+     * deliveries. @return PD_QS_ONE, or PD_QS_NONE when it does not exist or
+     * was already deleted.
+     */
+    pd_qs (*webhook_delete)(pd_db *db, int64_t id, int64_t now_ms);
+    /**
+     * Queue @p d (webhook_id, event_id, kind, waybill_no, next_at_ms, body)
+     * as pending; fills id and created_ms.
+     * @return PD_QS_ONE; PD_QS_NONE when the subscription is deleted (or
+     *         gone) or already has a delivery of this event (nothing written).
+     */
+    pd_qs (*delivery_insert)(pd_db *db, struct pd_webhook_delivery *d);
+    /**
+     * Claim up to @p limit pending deliveries due at @p now_ms, earliest
+     * first, for @p lease_ms under token @p claim, and pass each, with its
+     * subscription's URL, secret and deletion mark and its body, to @p cb.
+     * Rows another transaction holds are skipped, never waited for.
+     * @return the number claimed, or a failure.
+     */
+    pd_qs (*delivery_claim)(pd_db *db, int64_t now_ms, int64_t lease_ms, int limit,
+                            const char *claim, pd_delivery_cb cb, void *cls);
+    /**
+     * Record @p o for a delivery claimed under o->claim (see
+     * pd_delivery_outcome). @return PD_QS_ONE, or PD_QS_NONE when the claim
+     * is no longer held (the lease ran out and someone else took it, or the
+     * delivery was cancelled): then nothing is recorded.
+     */
+    pd_qs (*delivery_finish)(pd_db *db, const struct pd_delivery_outcome *o);
+    /** Delivery @p id with its body to @p cb; PD_QS_NONE when none. */
+    pd_qs (*delivery_get)(pd_db *db, int64_t id, pd_delivery_cb cb, void *cls);
+    /** Deliveries matching @p f, newest first, without bodies. */
+    pd_qs (*delivery_list)(pd_db *db, const struct pd_delivery_filter *f, pd_delivery_cb cb,
+                           void *cls);
+    /** The attempts of delivery @p delivery_id, in the order made. */
+    pd_qs (*delivery_attempts)(pd_db *db, int64_t delivery_id, pd_attempt_cb cb, void *cls);
+    /**
+     * Put dead delivery @p id back as pending, due at @p now_ms, with a
+     * fresh retry budget (attempt_base = attempts).
+     * @return PD_QS_ONE, or PD_QS_NONE when it is not dead (or does not exist).
+     */
+    pd_qs (*delivery_revive)(pd_db *db, int64_t id, int64_t now_ms);
+    /** Queue @p m (channel, event_id, waybill_no, kind, subject, text, next_at_ms) as pending;
+     * fills id, created_ms. */
+    pd_qs (*outbox_insert)(pd_db *db, struct pd_outbox_msg *m);
+    /** As delivery_claim, for outbox messages. */
+    pd_qs (*outbox_claim)(pd_db *db, int64_t now_ms, int64_t lease_ms, int limit, const char *claim,
+                          pd_outbox_cb cb, void *cls);
+    /** As delivery_finish, for outbox messages (no attempt log: attempts and last_error only). */
+    pd_qs (*outbox_finish)(pd_db *db, const struct pd_outbox_outcome *o);
+    /** Outbox messages matching @p f, newest first. */
+    pd_qs (*outbox_list)(pd_db *db, const struct pd_outbox_filter *f, pd_outbox_cb cb, void *cls);
+    /**
+     * Delete at most @p limit finished deliveries (delivered, dead,
+     * cancelled; with their attempts) and at most @p limit finished outbox
+     * messages (sent, dead, skipped) that finished before @p before_ms.
+     * @return the number of rows deleted (attempts not counted).
+     */
+    pd_qs (*notify_purge)(pd_db *db, int64_t before_ms, int limit);
 };
 
 /** Every backend connection starts with this header. */

@@ -1004,7 +1004,8 @@ int main(int argc, char **argv)
     }
 
     size_t n = ct_tests_core_n + ct_tests_org_n + ct_tests_auth_n + ct_tests_audit_n +
-               ct_tests_orders_n + ct_tests_areas_n + ct_tests_rates_n + ct_tests_goods_n;
+               ct_tests_orders_n + ct_tests_areas_n + ct_tests_rates_n + ct_tests_goods_n +
+               ct_tests_notify_n + ct_tests_scans_n;
     struct CMUnitTest *all = calloc(n, sizeof *all);
     size_t k = 0;
     memcpy(all + k, ct_tests_core, ct_tests_core_n * sizeof *all), k += ct_tests_core_n;
@@ -1015,6 +1016,8 @@ int main(int argc, char **argv)
     memcpy(all + k, ct_tests_rates, ct_tests_rates_n * sizeof *all), k += ct_tests_rates_n;
     memcpy(all + k, ct_tests_areas, ct_tests_areas_n * sizeof *all), k += ct_tests_areas_n;
     memcpy(all + k, ct_tests_goods, ct_tests_goods_n * sizeof *all), k += ct_tests_goods_n;
+    memcpy(all + k, ct_tests_notify, ct_tests_notify_n * sizeof *all), k += ct_tests_notify_n;
+    memcpy(all + k, ct_tests_scans, ct_tests_scans_n * sizeof *all), k += ct_tests_scans_n;
     char name[32];
     snprintf(name, sizeof name, "store contract (%s)", is_pg ? "postgresql" : "sqlite");
     int failed = _cmocka_run_group_tests(name, all, n, group_setup, group_teardown);

@@ -80,4 +80,8 @@ extern const struct CMUnitTest ct_tests_areas[];
 extern const size_t ct_tests_areas_n;
 extern const struct CMUnitTest ct_tests_goods[];
 extern const size_t ct_tests_goods_n;
+extern const struct CMUnitTest ct_tests_notify[];
+extern const size_t ct_tests_notify_n;
+extern const struct CMUnitTest ct_tests_scans[];
+extern const size_t ct_tests_scans_n;
 #endif

@@ -104,6 +104,35 @@ enum pd_pg_stmt {
     PD_PG_GOODS_UPSERT,
     PD_PG_GOODS_INSERT_NEW,
     PD_PG_GOODS_STAMP,
+    /* pg_notify.c: notifications */
+    PD_PG_WEBHOOK_INSERT,
+    PD_PG_WEBHOOK_GET,
+    PD_PG_WEBHOOK_LIST,
+    PD_PG_WEBHOOK_DELETE,
+    PD_PG_WEBHOOK_CANCEL,
+    PD_PG_DELIVERY_INSERT,
+    PD_PG_DELIVERY_CLAIM,
+    PD_PG_DELIVERY_CLAIMED,
+    PD_PG_DELIVERY_FINISH,
+    PD_PG_DELIVERY_RELEASE,
+    PD_PG_ATTEMPT_INSERT,
+    PD_PG_DELIVERY_GET,
+    PD_PG_DELIVERY_LIST,
+    PD_PG_DELIVERY_LIST_STATE,
+    PD_PG_ATTEMPT_LIST,
+    PD_PG_DELIVERY_REVIVE,
+    PD_PG_OUTBOX_INSERT,
+    PD_PG_OUTBOX_CLAIM,
+    PD_PG_OUTBOX_CLAIMED,
+    PD_PG_OUTBOX_FINISH,
+    PD_PG_OUTBOX_LIST,
+    PD_PG_PURGE_DELIVERIES,
+    PD_PG_PURGE_OUTBOX,
+    PD_PG_SCAN_INSERT,
+    PD_PG_SCAN_LIST,
+    PD_PG_TRACKING_PUT,
+    PD_PG_TRACKING_GET,
+    PD_PG_TRACKING_STALE,
     PD_PG__COUNT
 };
 
@@ -254,5 +283,35 @@ pd_qs pd__pg_goods_rule_get(pd_db *db, const char *term, struct pd_goods_rule_re
 pd_qs pd__pg_goods_rule_upsert(pd_db *db, struct pd_goods_rule_rec *r, bool *created);
 pd_qs pd__pg_goods_rule_insert_new(pd_db *db, struct pd_goods_rule_rec *r);
 pd_qs pd__pg_goods_stamp(pd_db *db, struct pd_goods_stamp *out);
+
+/* pg_notify.c: webhooks, their deliveries and attempts, the SMS/e-mail outbox. */
+pd_qs pd__pg_webhook_insert(pd_db *db, struct pd_webhook *w);
+pd_qs pd__pg_webhook_get(pd_db *db, int64_t id, struct pd_webhook *out);
+pd_qs pd__pg_webhook_list(pd_db *db, const struct pd_webhook_filter *f, pd_webhook_cb cb,
+                          void *cls);
+pd_qs pd__pg_webhook_delete(pd_db *db, int64_t id, int64_t now_ms);
+pd_qs pd__pg_delivery_insert(pd_db *db, struct pd_webhook_delivery *d);
+pd_qs pd__pg_delivery_claim(pd_db *db, int64_t now_ms, int64_t lease_ms, int limit,
+                            const char *claim, pd_delivery_cb cb, void *cls);
+pd_qs pd__pg_delivery_finish(pd_db *db, const struct pd_delivery_outcome *o);
+pd_qs pd__pg_delivery_get(pd_db *db, int64_t id, pd_delivery_cb cb, void *cls);
+pd_qs pd__pg_delivery_list(pd_db *db, const struct pd_delivery_filter *f, pd_delivery_cb cb,
+                           void *cls);
+pd_qs pd__pg_delivery_attempts(pd_db *db, int64_t delivery_id, pd_attempt_cb cb, void *cls);
+pd_qs pd__pg_delivery_revive(pd_db *db, int64_t id, int64_t now_ms);
+pd_qs pd__pg_outbox_insert(pd_db *db, struct pd_outbox_msg *m);
+pd_qs pd__pg_outbox_claim(pd_db *db, int64_t now_ms, int64_t lease_ms, int limit, const char *claim,
+                          pd_outbox_cb cb, void *cls);
+pd_qs pd__pg_outbox_finish(pd_db *db, const struct pd_outbox_outcome *o);
+pd_qs pd__pg_outbox_list(pd_db *db, const struct pd_outbox_filter *f, pd_outbox_cb cb, void *cls);
+pd_qs pd__pg_notify_purge(pd_db *db, int64_t before_ms, int limit);
+
+/* pg_scans.c: scan events and tracking rows. */
+pd_qs pd__pg_scan_insert(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup);
+pd_qs pd__pg_scan_list(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *cls);
+pd_qs pd__pg_tracking_put(pd_db *db, const struct pd_tracking *t);
+pd_qs pd__pg_tracking_get(pd_db *db, const char *waybill_no, pd_tracking_cb cb, void *cls);
+pd_qs pd__pg_tracking_list_stale(pd_db *db, const struct pd_stale_filter *f, pd_tracking_cb cb,
+                                 void *cls);
 
 #endif

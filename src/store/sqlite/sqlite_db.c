@@ -35,7 +35,7 @@ struct sq_store {
     struct pd_store base;
     struct pd_store_options opt;
     char path[512];
-    pthread_key_t key;             /* the calling thread's connection */
+    pthread_key_t key; /* the calling thread's connection */
     /* Writers of this process take turns here before BEGIN IMMEDIATE: a
      * mutex hands the write lock over in microseconds, where SQLite's busy
      * handler sleeps in steps of up to 100 ms (measured: p99 of order
@@ -531,4 +531,25 @@ static const struct pd_store_ops sqlite_ops = {
     .goods_rule_upsert = pd__sq_goods_rule_upsert,
     .goods_rule_insert_new = pd__sq_goods_rule_insert_new,
     .goods_stamp = pd__sq_goods_stamp,
+    .scan_insert = pd__sq_scan_insert,
+    .scan_list = pd__sq_scan_list,
+    .tracking_put = pd__sq_tracking_put,
+    .tracking_get = pd__sq_tracking_get,
+    .tracking_list_stale = pd__sq_tracking_list_stale,
+    .webhook_insert = pd__sq_webhook_insert,
+    .webhook_get = pd__sq_webhook_get,
+    .webhook_list = pd__sq_webhook_list,
+    .webhook_delete = pd__sq_webhook_delete,
+    .delivery_insert = pd__sq_delivery_insert,
+    .delivery_claim = pd__sq_delivery_claim,
+    .delivery_finish = pd__sq_delivery_finish,
+    .delivery_get = pd__sq_delivery_get,
+    .delivery_list = pd__sq_delivery_list,
+    .delivery_attempts = pd__sq_delivery_attempts,
+    .delivery_revive = pd__sq_delivery_revive,
+    .outbox_insert = pd__sq_outbox_insert,
+    .outbox_claim = pd__sq_outbox_claim,
+    .outbox_finish = pd__sq_outbox_finish,
+    .outbox_list = pd__sq_outbox_list,
+    .notify_purge = pd__sq_notify_purge,
 };
