@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PKGS=(
     build-essential cmake pkg-config clang-format curl ca-certificates
     libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3 libpq-dev libsodium-dev
-    libcmocka-dev libzint-dev libcairo2-dev libpango1.0-dev
+    libcmocka-dev libzint-dev libcairo2-dev libpango1.0-dev libcurl4-openssl-dev
     poppler-utils zbar-tools
     postgresql postgresql-contrib
     nginx-light wrk

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "http/api/api.h"
 #include "http/app.h"
+#include "http/notify.h"
 #include "http/server.h"
 #include "store/migrate.h"
 #include "util/log.h"
@@ -61,9 +62,16 @@ int pd_cmd_serve(int argc, char **argv)
         pd_store_close(st);
         return PD_EXIT_FAIL;
     }
+    if (!(app.notify = pd_notify_start(&app, NULL, err))) {
+        fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_app_free(&app);
+        pd_store_close(st);
+        return PD_EXIT_FAIL;
+    }
     struct pd_server *srv = pd_server_start(&app, pd_api_routes, pd_api_nroutes, err);
     if (!srv) {
         fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_notify_stop(app.notify);
         pd_app_free(&app);
         pd_store_close(st);
         return PD_EXIT_FAIL;
@@ -82,6 +90,9 @@ int pd_cmd_serve(int argc, char **argv)
     sigwait(&sigs, &sig);
     pd_info("received %s, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     pd_server_stop(srv, GRACE_MS);
+    struct pd_notify *notify = app.notify;
+    app.notify = NULL;
+    pd_notify_stop(notify);
     pd_app_free(&app);
     pd_store_close(st);
     pd_info("stopped");

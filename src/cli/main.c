@@ -22,6 +22,8 @@ static const char usage[] =
     "  config     show [--config FILE] [flags]             print the effective configuration\n"
     "  import     orders --db URL FILE [--encoding auto|utf-8|gb18030] [--all-or-nothing]\n"
     "             [--node CODE] [--lang zh|en]             orders from CSV (import orders --help)\n"
+    "  generate   --db URL --waybills N [--events-per-waybill K] [--seed S] [--list FILE]\n"
+    "                                                      bench/demo waybills with scans\n"
     "  version\n"
     "\n"
     "URL is sqlite:PATH or postgresql://... (libpq). Every setting of the configuration\n"
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
         return pd_cmd_config(rest, rv);
     if (!strcmp(cmd, "import"))
         return pd_cmd_import(rest, rv);
+    if (!strcmp(cmd, "generate"))
+        return pd_cmd_generate(rest, rv);
     fprintf(stderr, "parceldesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return PD_EXIT_USAGE;
 }

@@ -17,6 +17,7 @@
 #include "http/auth.h"
 #include "http/goods_list.h"
 #include "http/metrics.h"
+#include "http/node_cache.h"
 #include "http/ratelimit.h"
 #include "store/tx.h"
 #include "util/log.h"
@@ -168,7 +169,13 @@ bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *stor
     app->metrics = pd_metrics_new();
     app->login_limit = pd_ratelimit_new(LOGIN_ATTEMPTS_PER_MIN, 60000, 65536);
     app->public_order_limit = pd_ratelimit_new(PUBLIC_ORDERS_PER_10MIN, 600000, 65536);
-    if (!app->sessions || !app->metrics || !app->login_limit || !app->public_order_limit) {
+    app->track_unknown_limit =
+        pd_ratelimit_new(PD_TRACK_UNKNOWN_PER_10MIN, PD_TRACK_UNKNOWN_WINDOW_MS, 65536);
+    atomic_init(&app->track_last_unknown_ms, 0);
+    app->track_guess_limit = pd_ratelimit_new(PD_TRACK_GUESSES_PER_HOUR, 3600000, 65536);
+    app->track_guess_ip_limit = pd_ratelimit_new(PD_TRACK_GUESSES_IP_PER_HOUR, 3600000, 65536);
+    if (!app->sessions || !app->metrics || !app->login_limit || !app->public_order_limit ||
+        !app->track_unknown_limit || !app->track_guess_limit || !app->track_guess_ip_limit) {
         snprintf(err, 256, "out of memory");
         pd_app_free(app);
         return false;
@@ -196,6 +203,10 @@ bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *stor
         pd_app_free(app);
         return false;
     }
+    if (!(app->nodes = pd_node_cache_open(store, PD_NODE_CHECK_MS, err))) {
+        pd_app_free(app);
+        return false;
+    }
     return true;
 }
 
@@ -209,6 +220,12 @@ void pd_app_free(struct pd_app *app)
         fclose(app->access_log);
     pd_goods_list_free(app->goods);
     app->goods = NULL;
+    pd_node_cache_free(app->nodes);
+    app->nodes = NULL;
+    pd_ratelimit_free(app->track_unknown_limit);
+    pd_ratelimit_free(app->track_guess_limit);
+    pd_ratelimit_free(app->track_guess_ip_limit);
+    app->track_unknown_limit = app->track_guess_limit = app->track_guess_ip_limit = NULL;
     free(app->ratecards);
     app->ratecards = NULL;
     app->n_ratecards = 0;

@@ -23,6 +23,14 @@ struct pd_ratecard;
 struct pd_goods_list;
 struct pd_session_cache;
 struct pd_ratelimit;
+struct pd_node_cache;
+struct pd_notify;
+
+/* Public tracking: guessing limits per client address (docs/tracking.md). */
+#define PD_TRACK_UNKNOWN_PER_10MIN   30     /* look-ups of numbers with no tracking … */
+#define PD_TRACK_UNKNOWN_WINDOW_MS   600000 /* … in this window */
+#define PD_TRACK_GUESSES_PER_HOUR    5      /* wrong phone_last4 for one number */
+#define PD_TRACK_GUESSES_IP_PER_HOUR 20     /* wrong phone_last4 over all numbers */
 
 struct pd_app {
     struct pd_config cfg;
@@ -38,6 +46,19 @@ struct pd_app {
     /* prohibited/restricted goods: snapshots of the list in the store, seeded
      * from <data_dir>/prohibited_goods.tsv (http/goods_list.h) */
     struct pd_goods_list *goods;
+    /* node code → id, path, name, areas for scans and tracking (http/node_cache.h) */
+    struct pd_node_cache *nodes;
+    struct pd_ratelimit *track_unknown_limit;  /* per address: unknown numbers looked up */
+    struct pd_ratelimit *track_guess_limit;    /* per address and number: wrong phone_last4 */
+    struct pd_ratelimit *track_guess_ip_limit; /* per address: wrong phone_last4, any number */
+    /* when a public look-up last missed (ms): while none did within the
+     * window, no address can be over the enumeration limit, and the hot
+     * path skips the limiter's lock */
+    _Atomic int64_t track_last_unknown_ms;
+    /* webhooks and the SMS/e-mail outbox (http/notify.h): set by `serve`
+     * after pd_app_init (pd_notify_start), stopped before pd_app_free;
+     * NULL: this process queues no notices (`generate`) */
+    struct pd_notify *notify;
     atomic_bool shutting_down;
     FILE *access_log; /* NULL = off */
 };

@@ -65,6 +65,19 @@ static const struct key keys[] = {
     INT("auth", "login_max_failures", login_max_failures, 1, 1000),
     INT("auth", "lockout_s", lockout_s, 1, 86400 * 30),
     STR("log", "level", log_level),
+    BOOL("notify", "worker", notify_worker),
+    BOOL("notify", "allow_private", notify_allow_private),
+    STR("notify", "spool_dir", notify_spool_dir),
+    INT("notify", "max_attempts", notify_max_attempts, 1, 50),
+    LNG("notify", "backoff_base_ms", notify_backoff_base_ms, 1, 86400000L),
+    LNG("notify", "backoff_max_ms", notify_backoff_max_ms, 1, 7L * 86400000L),
+    INT("notify", "timeout_ms", notify_timeout_ms, 100, 120000),
+    INT("notify", "poll_ms", notify_poll_ms, 10, 60000),
+    INT("notify", "batch", notify_batch, 1, 100),
+    INT("notify", "refresh_ms", notify_refresh_ms, 100, 3600000),
+    INT("notify", "retention_days", notify_retention_days, 1, 3650),
+    BOOL("notify", "sms", notify_sms),
+    BOOL("notify", "email", notify_email),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -92,6 +105,19 @@ void pd_config_defaults(struct pd_config *c)
     c->login_max_failures = 5;
     c->lockout_s = 15 * 60;
     strcpy(c->log_level, "info");
+    c->notify_worker = true;
+    c->notify_allow_private = false;
+    strcpy(c->notify_spool_dir, "var/spool");
+    c->notify_max_attempts = 8;
+    c->notify_backoff_base_ms = 30000;
+    c->notify_backoff_max_ms = 3600000;
+    c->notify_timeout_ms = 10000;
+    c->notify_poll_ms = 1000;
+    c->notify_batch = 20;
+    c->notify_refresh_ms = 5000;
+    c->notify_retention_days = 30;
+    c->notify_sms = true;
+    c->notify_email = false;
 }
 
 /* HOST:PORT or [IPv6]:PORT with a port 0..65535 (0: any free port). */

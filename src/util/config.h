@@ -42,6 +42,20 @@ struct pd_config {
     int lockout_s;          /* lock duration, default 15 min */
     /* [log] */
     char log_level[16]; /* debug|info|warn|error */
+    /* [notify] webhooks and the SMS/e-mail outbox (http/notify.h) */
+    bool notify_worker;          /* serve runs the delivery worker, default true */
+    bool notify_allow_private;   /* webhooks to loopback/private addresses, default false */
+    char notify_spool_dir[512];  /* the spool sender's directory, default "var/spool" */
+    int notify_max_attempts;     /* attempts before the dead-letter list, default 8 */
+    long notify_backoff_base_ms; /* wait after the first failure, doubling, default 30 s */
+    long notify_backoff_max_ms;  /* longest wait between attempts, default 1 h */
+    int notify_timeout_ms;       /* one HTTP attempt, default 10 s */
+    int notify_poll_ms;          /* idle worker looks for due work this often, default 1 s */
+    int notify_batch;          /* deliveries claimed (and sent concurrently) at once, default 20 */
+    int notify_refresh_ms;     /* re-read subscriptions other servers changed, default 5 s */
+    int notify_retention_days; /* finished deliveries and messages kept, default 30 */
+    bool notify_sms;           /* queue SMS notices, default true */
+    bool notify_email;         /* queue e-mail notices, default false */
 };
 
 /** Fill the defaults. */

@@ -97,6 +97,18 @@ struct pd_special_rate_rec;
  * code is unknown (a bug: the handler stores only known codes).
  */
 bool pd__special_rate_from_rec(const struct pd_special_rate_rec *r, struct pd_special_rate *out);
+/* scans.c */
+int pd_api_scans_create(struct pd_req *rq);
+/* tracking.c */
+int pd_api_tracking_get(struct pd_req *rq);
+int pd_api_public_tracking_get(struct pd_req *rq);
+/* webhooks.c */
+int pd_api_webhooks_create(struct pd_req *rq);
+int pd_api_webhooks_list(struct pd_req *rq);
+int pd_api_webhooks_delete(struct pd_req *rq);
+int pd_api_webhook_deliveries_list(struct pd_req *rq);
+int pd_api_webhook_deliveries_get(struct pd_req *rq);
+int pd_api_webhook_deliveries_retry(struct pd_req *rq);
 /* permissions.c */
 int pd_api_permissions_get(struct pd_req *rq);
 int pd_api_permissions_put(struct pd_req *rq);

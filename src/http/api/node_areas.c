@@ -15,6 +15,7 @@
 #include "http/app.h"
 #include "http/audit.h"
 #include "http/json_spec.h"
+#include "http/node_cache.h"
 #include "http/reply.h"
 #include "store/tx.h"
 
@@ -76,6 +77,8 @@ static int run(struct pd_req *rq, struct areas_tx *t)
         json_decref(t->items);
         return pd_reply_err(rq, PD_E_NODE_NOT_FOUND, NULL, NULL);
     }
+    if (t->divs) /* arrivals in the destination city are judged by the areas */
+        pd_node_cache_reload(rq->app->nodes);
     return pd_reply_json_steal(rq, 200,
                                json_pack("{s:s, s:o}", "node", t->node.code, "areas", t->items));
 }

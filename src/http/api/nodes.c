@@ -13,6 +13,7 @@
 #include "http/app.h"
 #include "http/audit.h"
 #include "http/json_spec.h"
+#include "http/node_cache.h"
 #include "http/reply.h"
 #include "store/tx.h"
 #include "util/timeutil.h"
@@ -208,6 +209,7 @@ int pd_api_nodes_create(struct pd_req *rq)
         return pd_reply_err(rq, t.err, t.err_field, NULL);
     if (qs < 0)
         return pd__reply_db_error(rq);
+    pd_node_cache_reload(rq->app->nodes); /* scans may name the new node at once */
     return pd_reply_json_steal(rq, 201, pd__node_json(&t.node, t.parent.code));
 }
 
@@ -288,5 +290,6 @@ int pd_api_nodes_update(struct pd_req *rq)
         return pd_reply_err(rq, PD_E_NODE_NOT_FOUND, NULL, NULL);
     if (qs < 0)
         return pd__reply_db_error(rq);
+    pd_node_cache_reload(rq->app->nodes);
     return reply_node(rq, 200, &t.g);
 }

@@ -20,6 +20,7 @@
 #include "core/tariff.h"
 #include "http/api/api.h"
 #include "http/api/common.h"
+#include "http/api/tracking_build.h"
 #include "http/app.h"
 #include "http/goods_list.h"
 #include "http/json_spec.h"
@@ -762,6 +763,12 @@ static pd_qs create_tx(pd_db *db, void *cls)
         qs = db->ops->audit_insert(db, &a);
         free(detail);
     }
+    if (qs > 0) {
+        /* Scans may have come before the order: tracking now has both. */
+        pd_qs tq = pd_tracking_rebuild(x->app, db, w.waybill_no);
+        if (tq < 0)
+            qs = tq;
+    }
     if (qs > 0)
         qs = build_answer(db, opts, res, 0);
     if (qs > 0 && idem && res->answer) {
@@ -1192,6 +1199,16 @@ pd_qs pd_order_apply_patch(struct pd_app *app, pd_db *db, const struct pd_waybil
                                 pd_order_state_name(st), "to", pd_order_state_name(to),
                                 "total_fen_before", (json_int_t)cur->total_fen, "total_fen",
                                 (json_int_t)w.total_fen));
+    /* What tracking keeps of the order (phones' last digits, destination,
+     * service, promise, state) changed: its row follows. */
+    if (qs > 0 && (strcmp(w.sender_phone, cur->sender_phone) != 0 ||
+                   strcmp(w.recipient_phone, cur->recipient_phone) != 0 ||
+                   w.dest_division != cur->dest_division || strcmp(w.service, cur->service) != 0 ||
+                   w.promised_delivery_ms != cur->promised_delivery_ms || w.state != cur->state)) {
+        pd_qs tq = pd_tracking_rebuild(app, db, w.waybill_no);
+        if (tq < 0)
+            qs = tq;
+    }
 out:
     json_decref(old);
     json_decref(merged);

@@ -23,6 +23,7 @@
 #include "core/screening.h"
 #include "http/api/api.h"
 #include "http/api/common.h"
+#include "http/api/tracking_build.h"
 #include "http/api/waybill_common.h"
 #include "http/app.h"
 #include "http/audit.h"
@@ -392,7 +393,7 @@ static json_t *inspection_detail(const struct inspect_tx *t)
 }
 
 static pd_qs record_inspection(pd_db *db, const struct inspect_tx *t, const struct pd_waybill *w,
-                               int64_t fee_after, int64_t weight_after)
+                               int64_t fee_after, int64_t weight_after, int64_t *id)
 {
     json_t *d = inspection_detail(t);
     char *ds = json_dumps(d, JSON_COMPACT);
@@ -411,6 +412,8 @@ static pd_qs record_inspection(pd_db *db, const struct inspect_tx *t, const stru
     };
     pd_qs qs = db->ops->inspection_insert(db, &in);
     free(ds);
+    if (id)
+        *id = in.id;
     return qs;
 }
 
@@ -421,7 +424,7 @@ static pd_qs refuse_at_door(pd_db *db, struct inspect_tx *t, struct pd_waybill *
     enum pd_order_state from = (enum pd_order_state)w->state, to;
     if (pd_order_transition(from, PD_ORDER_EV_CANCEL, &to) != PD_OK)
         return PD_QS_HARD;
-    pd_qs qs = record_inspection(db, t, w, w->total_fen, w->weight_g);
+    pd_qs qs = record_inspection(db, t, w, w->total_fen, w->weight_g, NULL);
     struct pd_pickup_task task;
     if (qs >= 0 && (qs = db->ops->pickup_get_open(db, w->id, &task)) > 0)
         qs = db->ops->pickup_set_state(db, task.id, PD_PICKUP_CANCELLED, pd_now_ms());
@@ -432,10 +435,16 @@ static pd_qs refuse_at_door(pd_db *db, struct inspect_tx *t, struct pd_waybill *
     if ((qs = db->ops->waybill_update(db, w, t->c.w.version)) <= 0)
         return qs < 0 ? qs : PD_QS_SOFT;
     t->refused_goods = true;
-    return audit(db, t->rq, "waybill.inspection_refused", w,
-                 json_pack("{s:s, s:s, s:s, s:o}", "from", pd_order_state_name(from), "to",
-                           pd_order_state_name(to), "reason", "goods.prohibited", "inspection",
-                           inspection_detail(t)));
+    qs = audit(db, t->rq, "waybill.inspection_refused", w,
+               json_pack("{s:s, s:s, s:s, s:o}", "from", pd_order_state_name(from), "to",
+                         pd_order_state_name(to), "reason", "goods.prohibited", "inspection",
+                         inspection_detail(t)));
+    if (qs > 0) { /* tracking shows the cancellation */
+        pd_qs tq = pd_tracking_rebuild(t->rq->app, db, w->waybill_no);
+        if (tq < 0)
+            qs = tq;
+    }
+    return qs;
 }
 
 static pd_qs inspect_tx(pd_db *db, void *cls)
@@ -480,7 +489,8 @@ static pd_qs inspect_tx(pd_db *db, void *cls)
         w.chargeable_weight_g = charge;
         w.weight_g = weight_after = t->weight;
     }
-    qs = record_inspection(db, t, &w, w.total_fen, weight_after);
+    int64_t inspection_id = 0;
+    qs = record_inspection(db, t, &w, w.total_fen, weight_after, &inspection_id);
     struct pd_pickup_task task;
     if (qs >= 0 && (qs = db->ops->pickup_get_open(db, w.id, &task)) > 0)
         qs = db->ops->pickup_set_state(db, task.id, PD_PICKUP_DONE, pd_now_ms());
@@ -501,6 +511,13 @@ static pd_qs inspect_tx(pd_db *db, void *cls)
         qs = audit(db, t->rq, "waybill.pick_up", &w,
                    json_pack("{s:s, s:s, s:o}", "from", pd_order_state_name(from), "to",
                              pd_order_state_name(to), "inspection", inspection_detail(t)));
+    /* Picked up at the door is the parcel's first scan: tracking shows it. */
+    if (qs > 0) {
+        pd_qs tq = pd_tracking_record_pickup(t->rq->app, db, w.waybill_no, t->rq->who.node_code,
+                                             t->rq->who.name, inspection_id, pd_now_ms());
+        if (tq < 0)
+            qs = tq;
+    }
     free(quote);
     free(doc);
     return qs;

@@ -89,6 +89,23 @@ const struct pd_route pd_api_routes[] = {
     {PD_POST, "/api/v1/special-rates/{no}/revoke", P(ORDERS_REVIEW),
      PD_ROUTE_JSON_OPT | PD_ROUTE_USER_ONLY, pd_api_special_rates_revoke},
 
+    /* Scans from devices (NDJSON or a JSON array, read raw); tracking for
+     * staff, and for anyone without login (the hot path). */
+    {PD_POST, "/api/v1/scans", P(SCANS_WRITE), PD_ROUTE_RAW | PD_ROUTE_BIG_BODY,
+     pd_api_scans_create},
+    {PD_GET, "/api/v1/tracking/{no}", P(TRACKING_READ), 0, pd_api_tracking_get},
+    {PD_GET, "/api/v1/public/tracking/{no}", PD_ROUTE_PUBLIC, 0, pd_api_public_tracking_get},
+
+    /* Webhooks: holders of `customers` and customer systems, which the
+     * handler checks (a customer system sees only its own). */
+    {PD_GET, "/api/v1/webhooks", PD_ROUTE_AUTH, 0, pd_api_webhooks_list},
+    {PD_POST, "/api/v1/webhooks", PD_ROUTE_AUTH, PD_ROUTE_JSON, pd_api_webhooks_create},
+    {PD_DELETE, "/api/v1/webhooks/{id}", PD_ROUTE_AUTH, 0, pd_api_webhooks_delete},
+    {PD_GET, "/api/v1/webhooks/deliveries", PD_ROUTE_AUTH, 0, pd_api_webhook_deliveries_list},
+    {PD_GET, "/api/v1/webhooks/deliveries/{id}", PD_ROUTE_AUTH, 0, pd_api_webhook_deliveries_get},
+    {PD_POST, "/api/v1/webhooks/deliveries/{id}/retry", PD_ROUTE_AUTH, PD_ROUTE_JSON_OPT,
+     pd_api_webhook_deliveries_retry},
+
     {PD_GET, "/api/v1/permissions", P(USERS_READ), 0, pd_api_permissions_get},
     {PD_PUT, "/api/v1/permissions/{role}", P(PERMISSIONS_MANAGE), PD_ROUTE_JSON,
      pd_api_permissions_put},

@@ -16,6 +16,7 @@
 #include "http/api/api.h"
 #include "http/api/common.h"
 #include "http/api/order_intake.h"
+#include "http/api/tracking_build.h"
 #include "http/api/waybill_common.h"
 #include "http/app.h"
 #include "http/audit.h"
@@ -595,6 +596,11 @@ static pd_qs move_tx(pd_db *db, void *cls)
         pd_audit_for(&a, t->rq, action, "waybill", w.waybill_no, w.node_id, ds);
         qs = db->ops->audit_insert(db, &a);
         free(ds);
+        if (qs > 0) { /* a cancelled order shows "cancelled" in tracking */
+            pd_qs tq = pd_tracking_rebuild(t->rq->app, db, w.waybill_no);
+            if (tq < 0)
+                qs = tq;
+        }
     } else if (qs == PD_QS_NONE) {
         qs = PD_QS_SOFT; /* someone moved it meanwhile: run again on the new state */
     }

@@ -1,0 +1,621 @@
+/*
+ * POST /api/v1/scans: scan events from handheld devices, in batches — a JSON
+ * array, or NDJSON (one event per line) with Content-Type
+ * application/x-ndjson. Each event is decoded through a field spec, its
+ * number checked (a parcel number names its master), its type, node and
+ * the rules of its type checked (core/scan.h), and the node held to the
+ * caller's network: a device of node X scans only at X or below. A bad
+ * event is reported by its index and field and never stops the others.
+ * The good events are stored in one transaction with the tracking row of
+ * every waybill a new event touched, and the answer
+ * {"accepted","duplicates","rejected"} is sent only after the commit: an
+ * acknowledged event is durable, and a device that re-sends an
+ * unacknowledged batch gets its events back as duplicates, stored once
+ * (idempotency key: device_id + device_seq).
+ *
+ * Limits (docs/tracking.md): at most PD_SCAN_BATCH_MAX events are taken
+ * from one request; the events after them are each rejected with
+ * scan.batch_too_large for the device to send again. A body of more than
+ * PD_SCAN_BATCH_REFUSE events is refused whole (413), as is a body over the
+ * route's size limit (request.too_large).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/scan.h"
+#include "core/waybill_no.h"
+#include "http/api/api.h"
+#include "http/api/common.h"
+#include "http/api/tracking_build.h"
+#include "http/app.h"
+#include "http/json_spec.h"
+#include "http/node_cache.h"
+#include "http/reply.h"
+#include "store/tx.h"
+#include "util/timeutil.h"
+#include "util/utf8.h"
+
+#define PD_SCAN_BATCH_MAX    1000  /* events taken from one request */
+#define PD_SCAN_BATCH_REFUSE 10000 /* more than this: the request is refused whole */
+#define PD_SCAN_TEMP_MAX_C   100   /* |temperature_c| */
+
+/* One event of the batch as it goes through the checks. */
+struct ev {
+    const json_t *obj; /* NULL when the line was not an object (NDJSON) */
+    pd_err err;        /* PD_OK while the event is good */
+    char field[160];   /* with its index prefix: "[3].node" */
+    char detail[256];
+    bool node_missing; /* failed only on its node code: worth a second look */
+    /* decoded */
+    const char *type_s, *node, *operator_, *device_id, *bag_no, *trip_no, *signer, *reason, *photo;
+    struct pd_scan s;
+    char waybill_no[PD_WB_NO_SIZE];
+    char parcel_no[PD_PCL_NO_SIZE];
+};
+
+static void reject(struct ev *e, int index, pd_err err, const char *field, const char *detail)
+{
+    e->err = err;
+    if (field)
+        snprintf(e->field, sizeof e->field, "[%d].%s", index, field);
+    else
+        e->field[0] = '\0';
+    snprintf(e->detail, sizeof e->detail, "%.200s", detail ? detail : "");
+}
+
+/* ---- decoding one event ----------------------------------------------------- */
+
+/* Byte limits of the store's fixed-size fields (the spec counts characters). */
+static bool fits(struct ev *e, int index, const char *s, size_t max, const char *field)
+{
+    if (!s || strlen(s) <= max)
+        return true;
+    char d[64];
+    snprintf(d, sizeof d, "at most %zu bytes of UTF-8", max);
+    reject(e, index, PD_E_JSON_TOO_LONG, field, d);
+    return false;
+}
+
+/* A waybill or parcel number as sent, into the event's waybill and parcel.
+ * A parcel number gives its master; a waybill number in parcel_no is the
+ * single-parcel numbering (the whole waybill). */
+static bool take_number(struct ev *e, int index, const char *in, const char *field)
+{
+    char canon[PD_PARCEL_NO_SIZE], master[PD_WAYBILL_NO_SIZE];
+    if (!pd_waybill_no_normalize(in, canon)) {
+        reject(e, index, PD_E_WAYBILL_NO_INVALID, field, NULL);
+        return false;
+    }
+    const char *parcel = "";
+    if (strlen(canon) == PD_PARCEL_NO_LEN) {
+        if (!pd_parcel_no_parse(canon, master, NULL)) {
+            reject(e, index, PD_E_WAYBILL_NO_INVALID, field, NULL);
+            return false;
+        }
+        parcel = canon;
+    } else {
+        memcpy(master, canon, sizeof master);
+    }
+    if ((e->waybill_no[0] && strcmp(e->waybill_no, master) != 0) ||
+        (e->parcel_no[0] && parcel[0] && strcmp(e->parcel_no, parcel) != 0)) {
+        reject(e, index, PD_E_SCAN_PARCEL_MISMATCH, "parcel_no",
+               "waybill_no and parcel_no name different waybills");
+        return false;
+    }
+    snprintf(e->waybill_no, sizeof e->waybill_no, "%s", master);
+    if (parcel[0])
+        snprintf(e->parcel_no, sizeof e->parcel_no, "%s", parcel);
+    return true;
+}
+
+/* temperature_c: a JSON number, at most three decimals, within ±100 °C. */
+static bool take_temperature(struct ev *e, int index, const json_t *v)
+{
+    if (!json_is_number(v)) {
+        reject(e, index, PD_E_JSON_TYPE, "temperature_c", "expected a number");
+        return false;
+    }
+    double c = json_number_value(v);
+    if (!(c >= -PD_SCAN_TEMP_MAX_C && c <= PD_SCAN_TEMP_MAX_C)) {
+        reject(e, index, PD_E_JSON_RANGE, "temperature_c", "between -100 and 100");
+        return false;
+    }
+    double mc = c * 1000.0;
+    long long r = llround(mc);
+    if (fabs(mc - (double)r) > 1e-6) {
+        reject(e, index, PD_E_JSON_FORMAT, "temperature_c", "at most 3 decimals");
+        return false;
+    }
+    e->s.has_temperature = true;
+    e->s.temperature_mc = (int32_t)r;
+    return true;
+}
+
+/* Decode @p e->obj into the event; false with the rejection set. */
+static bool decode_event(struct ev *e, int index, pd_arena *arena)
+{
+    const char *wb = NULL, *pcl = NULL;
+    int64_t at = 0, seq = 0;
+    int signer_type = -1;
+    bool consent = false, consent_given = false, signer_type_given = false;
+    const json_t *temp = NULL;
+    struct pd_spec spec[] = {
+        pd_spec_str("waybill_no", &wb, PD_OPT, 1, 32),
+        pd_spec_str("parcel_no", &pcl, PD_OPT, 1, 32),
+        pd_spec_str("type", &e->type_s, PD_REQ, 1, 32),
+        pd_spec_time("at", &at, PD_REQ),
+        pd_spec_str("node", &e->node, PD_OPT, 1, PD_CODE_MAX - 1),
+        pd_spec_str("operator", &e->operator_, PD_OPT, 1, PD_SCAN_TEXT_MAX),
+        pd_spec_str("device_id", &e->device_id, PD_REQ, 1, PD_SCAN_DEVICE_MAX),
+        pd_spec_int("device_seq", &seq, PD_REQ, 0, INT64_MAX),
+        pd_spec_str("bag_no", &e->bag_no, PD_OPT, 1, 32),
+        pd_spec_str("trip_no", &e->trip_no, PD_OPT, 1, 32),
+        pd_spec_json("temperature_c", &temp, PD_OPT),
+        pd_spec_str("signer", &e->signer, PD_OPT, 1, PD_SCAN_TEXT_MAX),
+        pd_spec_enum("signer_type", &signer_type, PD_OPT, pd_signer_type_names),
+        pd_spec_bool("consent", &consent, PD_OPT),
+        pd_spec_str("reason", &e->reason, PD_OPT, 1, PD_SCAN_TEXT_MAX),
+        pd_spec_str("photo", &e->photo, PD_OPT, 1, PD_SCAN_TEXT_MAX),
+        pd_spec_end(),
+    };
+    spec[12].present = &signer_type_given;
+    spec[13].present = &consent_given;
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "[%d]", index);
+    struct pd_json_error je;
+    if (!pd_json_decode(e->obj, spec, arena, prefix, &je)) {
+        e->err = je.code;
+        memcpy(e->field, je.field, sizeof e->field);
+        snprintf(e->detail, sizeof e->detail, "%s", je.detail);
+        return false;
+    }
+    if (!fits(e, index, e->operator_, PD_SCAN_TEXT_MAX, "operator") ||
+        !fits(e, index, e->device_id, PD_SCAN_DEVICE_MAX, "device_id") ||
+        !fits(e, index, e->bag_no, 32, "bag_no") || !fits(e, index, e->trip_no, 32, "trip_no") ||
+        !fits(e, index, e->signer, PD_SCAN_TEXT_MAX, "signer") ||
+        !fits(e, index, e->reason, PD_SCAN_TEXT_MAX, "reason") ||
+        !fits(e, index, e->photo, PD_SCAN_TEXT_MAX, "photo"))
+        return false;
+    if (!wb && !pcl) {
+        reject(e, index, PD_E_JSON_MISSING, "waybill_no", "waybill_no or parcel_no");
+        return false;
+    }
+    if ((wb && !take_number(e, index, wb, "waybill_no")) ||
+        (pcl && !take_number(e, index, pcl, "parcel_no")))
+        return false;
+    if (!pd_scan_type_parse(e->type_s, &e->s.type)) {
+        reject(e, index, PD_E_SCAN_TYPE_UNKNOWN, "type", NULL);
+        return false;
+    }
+    if (temp && !take_temperature(e, index, temp))
+        return false;
+    e->s.waybill_no = e->waybill_no;
+    e->s.parcel_no = e->parcel_no;
+    e->s.at_ms = at;
+    e->s.node = e->node ? e->node : "";
+    e->s.operator_ = e->operator_ ? e->operator_ : "";
+    e->s.device_id = e->device_id;
+    e->s.device_seq = seq;
+    e->s.bag_no = e->bag_no ? e->bag_no : "";
+    e->s.trip_no = e->trip_no ? e->trip_no : "";
+    e->s.signer = e->signer ? e->signer : "";
+    e->s.signer_type = signer_type_given ? (enum pd_signer_type)(signer_type + PD_SIGNER_RECIPIENT)
+                                         : PD_SIGNER_NONE;
+    e->s.has_consent = consent_given;
+    e->s.consent = consent;
+    e->s.reason = e->reason ? e->reason : "";
+    e->s.photo = e->photo ? e->photo : "";
+    return true;
+}
+
+/* The node (known, within the caller's network) and the rules of the type. */
+static void check_event(struct pd_req *rq, struct ev *e, int index,
+                        const struct pd_node_snapshot *nodes, int64_t now_ms)
+{
+    e->node_missing = false;
+    if (e->node) {
+        const struct pd_node_entry *n = pd_node_snapshot_find(nodes, e->node);
+        if (!n) {
+            e->node_missing = true;
+            reject(e, index, PD_E_SCAN_NODE_UNKNOWN, "node", NULL);
+            return;
+        }
+        /* A device scans at its own node or below; so does a person. */
+        if (!pd_req_in_scope(rq, n->path)) {
+            reject(e, index, PD_E_AUTH_FORBIDDEN, "node",
+                   "the node is outside the caller's network");
+            return;
+        }
+    }
+    const char *field = NULL;
+    pd_err err = pd_scan_check(&e->s, now_ms, &field);
+    if (err != PD_OK) {
+        reject(e, index, err, field, NULL);
+        return;
+    }
+    e->err = PD_OK;
+}
+
+/* ---- the batch -------------------------------------------------------------- */
+
+struct batch {
+    struct pd_req *rq;
+    struct ev *ev;
+    int n;          /* events taken (at most PD_SCAN_BATCH_MAX) */
+    int overflow;   /* events after them, each rejected */
+    json_t *array;  /* the parsed JSON array (owned), or NULL for NDJSON */
+    json_t **lines; /* NDJSON: parsed lines (owned), NULL where malformed */
+    struct pd_scan_row *rows;
+    int *row_of; /* event index → row index, -1 when not stored */
+    int n_rows;
+    bool *dup;            /* per row, from the store */
+    const char **touched; /* waybills with a new event, sorted, distinct */
+    int n_touched;
+    int accepted, duplicates;
+};
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+/* Split an NDJSON body: every non-blank line is one event. Lines past
+ * PD_SCAN_BATCH_MAX are only counted. */
+static pd_err split_ndjson(struct batch *b, const char *body, size_t len)
+{
+    int total = 0;
+    for (size_t i = 0; i < len;) {
+        const char *nl = memchr(body + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - body) : len;
+        if (!blank(body + i, end - i))
+            total++;
+        i = end + 1;
+    }
+    if (total > PD_SCAN_BATCH_REFUSE)
+        return PD_E_SCAN_BATCH_TOO_LARGE;
+    b->n = total < PD_SCAN_BATCH_MAX ? total : PD_SCAN_BATCH_MAX;
+    b->overflow = total - b->n;
+    b->ev = pd_arena_alloc(&b->rq->arena, (size_t)(b->n ? b->n : 1) * sizeof *b->ev);
+    b->lines = calloc((size_t)(b->n ? b->n : 1), sizeof *b->lines);
+    if (!b->ev || !b->lines)
+        return PD_E_BODY_TOO_LARGE;
+    int k = 0;
+    for (size_t i = 0; i < len && k < b->n;) {
+        const char *nl = memchr(body + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - body) : len;
+        const char *line = body + i;
+        size_t n = end - i;
+        i = end + 1;
+        if (blank(line, n))
+            continue;
+        struct ev *e = &b->ev[k];
+        json_error_t je;
+        json_t *j =
+            pd_utf8_valid(line, n) ? json_loadb(line, n, JSON_REJECT_DUPLICATES, &je) : NULL;
+        if (j && json_is_object(j)) {
+            b->lines[k] = j;
+            e->obj = j;
+        } else {
+            char d[200];
+            if (!pd_utf8_valid(line, n))
+                snprintf(d, sizeof d, "not valid UTF-8");
+            else if (j)
+                snprintf(d, sizeof d, "a JSON value that is not an object");
+            else
+                snprintf(d, sizeof d, "column %d: %.150s", je.column, je.text);
+            json_decref(j);
+            reject(e, k, PD_E_SCAN_LINE_MALFORMED, NULL, d);
+        }
+        k++;
+    }
+    return PD_OK;
+}
+
+static pd_err split_array(struct batch *b, const char *body, size_t len, char detail[200])
+{
+    if (!pd_utf8_valid(body, len))
+        return PD_E_JSON_UTF8;
+    json_error_t je;
+    b->array = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!b->array) {
+        snprintf(detail, 200, "line %d, column %d: %.150s", je.line, je.column, je.text);
+        return PD_E_JSON_MALFORMED;
+    }
+    if (!json_is_array(b->array)) {
+        snprintf(detail, 200,
+                 "expected a JSON array of events (or NDJSON with "
+                 "Content-Type: application/x-ndjson)");
+        return PD_E_JSON_TYPE;
+    }
+    size_t total = json_array_size(b->array);
+    if (total > PD_SCAN_BATCH_REFUSE)
+        return PD_E_SCAN_BATCH_TOO_LARGE;
+    b->n = total < PD_SCAN_BATCH_MAX ? (int)total : PD_SCAN_BATCH_MAX;
+    b->overflow = (int)total - b->n;
+    b->ev = pd_arena_alloc(&b->rq->arena, (size_t)(b->n ? b->n : 1) * sizeof *b->ev);
+    if (!b->ev)
+        return PD_E_BODY_TOO_LARGE;
+    for (int i = 0; i < b->n; i++) {
+        const json_t *v = json_array_get(b->array, (size_t)i);
+        b->ev[i].obj = v;
+        if (!json_is_object(v))
+            reject(&b->ev[i], i, PD_E_JSON_NOT_OBJECT, NULL, "each event is a JSON object");
+    }
+    return PD_OK;
+}
+
+static void batch_free(struct batch *b)
+{
+    json_decref(b->array);
+    for (int i = 0; b->lines && i < b->n; i++)
+        json_decref(b->lines[i]);
+    free(b->lines);
+    free(b->rows);
+    free(b->row_of);
+    free(b->dup);
+    free(b->touched);
+}
+
+/* ---- storing ---------------------------------------------------------------- */
+
+/* Copy @p src into the fixed-size field @p dst; lengths were checked on decoding, so
+ * the cut is only a guard. (snprintf per field was a visible share of a batch.) */
+static void copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void fill_row(struct pd_scan_row *r, const struct pd_scan *s, int64_t now_ms)
+{
+    memset(r, 0, sizeof *r);
+    copy(r->waybill_no, sizeof r->waybill_no, s->waybill_no);
+    copy(r->parcel_no, sizeof r->parcel_no, s->parcel_no);
+    r->type = (int)s->type;
+    r->at_ms = s->at_ms;
+    copy(r->node_code, sizeof r->node_code, s->node);
+    copy(r->operator_, sizeof r->operator_, s->operator_);
+    copy(r->device_id, sizeof r->device_id, s->device_id);
+    r->device_seq = s->device_seq;
+    copy(r->bag_no, sizeof r->bag_no, s->bag_no);
+    copy(r->trip_no, sizeof r->trip_no, s->trip_no);
+    r->has_temperature = s->has_temperature;
+    r->temperature_mc = s->temperature_mc;
+    copy(r->signer, sizeof r->signer, s->signer);
+    r->signer_type = (int)s->signer_type;
+    r->has_consent = s->has_consent;
+    r->consent = s->consent;
+    copy(r->reason, sizeof r->reason, s->reason);
+    copy(r->photo, sizeof r->photo, s->photo);
+    r->received_ms = now_ms;
+}
+
+static uint64_t key_hash(const char *device, int64_t seq)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const unsigned char *p = (const unsigned char *)device; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (h ^ (uint64_t)seq) * 1099511628211ull;
+}
+
+/* The rows to store: the good events, a repeat of an earlier event of the
+ * same batch (same device and sequence) counted as a duplicate at once. */
+static bool make_rows(struct batch *b, int64_t now_ms)
+{
+    int good = 0;
+    for (int i = 0; i < b->n; i++)
+        good += b->ev[i].err == PD_OK;
+    size_t slots = 16;
+    while (slots < (size_t)good * 2)
+        slots <<= 1;
+    b->rows = malloc((size_t)(good ? good : 1) * sizeof *b->rows);
+    b->row_of = malloc((size_t)(b->n ? b->n : 1) * sizeof *b->row_of);
+    b->dup = calloc((size_t)(good ? good : 1), sizeof *b->dup);
+    int *table = malloc(slots * sizeof *table);
+    if (!b->rows || !b->row_of || !b->dup || !table) {
+        free(table);
+        return false;
+    }
+    for (size_t k = 0; k < slots; k++)
+        table[k] = -1;
+    for (int i = 0; i < b->n; i++) {
+        b->row_of[i] = -1;
+        struct ev *e = &b->ev[i];
+        if (e->err != PD_OK)
+            continue;
+        size_t k = key_hash(e->s.device_id, e->s.device_seq) & (slots - 1);
+        bool repeat = false;
+        for (; table[k] >= 0; k = (k + 1) & (slots - 1)) {
+            const struct pd_scan_row *r = &b->rows[table[k]];
+            if (r->device_seq == e->s.device_seq && !strcmp(r->device_id, e->s.device_id)) {
+                repeat = true;
+                break;
+            }
+        }
+        if (repeat) {
+            b->duplicates++;
+            continue;
+        }
+        table[k] = b->n_rows;
+        b->row_of[i] = b->n_rows;
+        fill_row(&b->rows[b->n_rows++], &e->s, now_ms);
+    }
+    free(table);
+    return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static pd_qs ingest_tx(pd_db *db, void *cls)
+{
+    struct batch *b = cls;
+    memset(b->dup, 0, (size_t)b->n_rows * sizeof *b->dup);
+    pd_qs qs = db->ops->scan_insert(db, b->rows, b->n_rows, b->dup);
+    if (qs < 0)
+        return qs;
+    /* Each waybill once, in one order for every transaction, so that two
+     * batches rebuilding the same waybills on PostgreSQL cannot deadlock. */
+    b->n_touched = 0;
+    for (int r = 0; r < b->n_rows; r++)
+        if (!b->dup[r])
+            b->touched[b->n_touched++] = b->rows[r].waybill_no;
+    qsort(b->touched, (size_t)b->n_touched, sizeof *b->touched, cmp_str);
+    for (int t = 0; t < b->n_touched; t++) {
+        if (t && !strcmp(b->touched[t], b->touched[t - 1]))
+            continue;
+        if ((qs = pd_tracking_rebuild(b->rq->app, db, b->touched[t])) < 0)
+            return qs;
+    }
+    return PD_QS_ONE;
+}
+
+/* ---- the answer ------------------------------------------------------------- */
+
+static void put_rejected(pd_buf *out, bool *first, int index, pd_err err, const char *field,
+                         const char *detail, bool en)
+{
+    pd_buf_puts(out, *first ? "{\"index\":" : ",{\"index\":");
+    *first = false;
+    pd_buf_i64(out, index);
+    pd_buf_puts(out, ",\"error\":{\"code\":");
+    pd_buf_json_cstr(out, pd_err_code(err));
+    pd_buf_puts(out, ",\"message\":");
+    const char *msg = pd_err_message(err, en ? "en" : "zh");
+    if (detail && *detail) {
+        char m[512];
+        snprintf(m, sizeof m, "%s%s%s", msg, en ? ": " : "：", detail);
+        pd_buf_json_cstr(out, m);
+    } else {
+        pd_buf_json_cstr(out, msg);
+    }
+    if (field && *field) {
+        pd_buf_puts(out, ",\"field\":");
+        pd_buf_json_cstr(out, field);
+    }
+    pd_buf_puts(out, "}}");
+}
+
+static int answer(struct batch *b)
+{
+    bool en = b->rq->lang && !strcmp(b->rq->lang, "en");
+    pd_buf out = PD_BUF_INIT;
+    pd_buf_puts(&out, "{\"accepted\":");
+    pd_buf_i64(&out, b->accepted);
+    pd_buf_puts(&out, ",\"duplicates\":");
+    pd_buf_i64(&out, b->duplicates);
+    pd_buf_puts(&out, ",\"rejected\":[");
+    bool first = true;
+    for (int i = 0; i < b->n; i++)
+        if (b->ev[i].err != PD_OK)
+            put_rejected(&out, &first, i, b->ev[i].err, b->ev[i].field, b->ev[i].detail, en);
+    char detail[96];
+    snprintf(detail, sizeof detail, "at most %d events per batch; send this one again",
+             PD_SCAN_BATCH_MAX);
+    for (int i = 0; i < b->overflow; i++)
+        put_rejected(&out, &first, b->n + i, PD_E_SCAN_BATCH_TOO_LARGE, NULL, detail, en);
+    pd_buf_puts(&out, "]}");
+    return pd_reply_buf_steal(b->rq, 200, NULL, &out);
+}
+
+static bool is_ndjson(const char *ct)
+{
+    while (*ct == ' ')
+        ct++;
+    static const char *const types[] = {"application/x-ndjson", "application/ndjson", NULL};
+    for (int i = 0; types[i]; i++) {
+        size_t n = strlen(types[i]);
+        if (!strncasecmp(ct, types[i], n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+            return true;
+    }
+    return false;
+}
+
+static bool is_json(const char *ct)
+{
+    while (*ct == ' ')
+        ct++;
+    return !strncasecmp(ct, "application/json", 16) &&
+           (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+int pd_api_scans_create(struct pd_req *rq)
+{
+    static const char *const allowed[] = {NULL};
+    if (!pd__query_only(rq, allowed))
+        return PD_HANDLED;
+    const char *ct = pd_req_header(rq, "Content-Type");
+    bool ndjson = ct && is_ndjson(ct);
+    if (ct && !ndjson && !is_json(ct))
+        return pd_reply_err(rq, PD_E_CONTENT_TYPE, NULL,
+                            "application/json (an array of events) or application/x-ndjson");
+    if (rq->body.len == 0 || blank(rq->body.data, rq->body.len) ||
+        !rq->body.data[strspn(rq->body.data, " \t\r\n")])
+        return pd_reply_err(rq, PD_E_JSON_MALFORMED, NULL, "the body holds no events");
+
+    struct batch b = {.rq = rq};
+    char detail[200] = "";
+    pd_err err = ndjson ? split_ndjson(&b, rq->body.data, rq->body.len)
+                        : split_array(&b, rq->body.data, rq->body.len, detail);
+    if (err != PD_OK) {
+        batch_free(&b);
+        if (err == PD_E_SCAN_BATCH_TOO_LARGE)
+            snprintf(detail, sizeof detail, "more than %d events; send at most %d per batch",
+                     PD_SCAN_BATCH_REFUSE, PD_SCAN_BATCH_MAX);
+        return pd_reply_err(rq, err, NULL, detail[0] ? detail : NULL);
+    }
+
+    int64_t now = pd_now_ms();
+    for (int i = 0; i < b.n; i++)
+        if (b.ev[i].err == PD_OK && !decode_event(&b.ev[i], i, &rq->arena) &&
+            rq->arena.overflowed) {
+            batch_free(&b);
+            return pd_reply_err(rq, PD_E_BODY_TOO_LARGE, NULL, NULL);
+        }
+    const struct pd_node_snapshot *nodes = pd_node_cache_acquire(rq->app->nodes);
+    bool missing = false;
+    for (int i = 0; i < b.n; i++)
+        if (b.ev[i].err == PD_OK && b.ev[i].obj) {
+            check_event(rq, &b.ev[i], i, nodes, now);
+            missing |= b.ev[i].node_missing;
+        }
+    /* A node created moments ago (here or by another server) is not in the
+     * snapshot yet: look once more before calling its code unknown. */
+    if (missing && pd_node_cache_refresh_missing(rq->app->nodes)) {
+        pd_node_cache_release(rq->app->nodes, nodes);
+        nodes = pd_node_cache_acquire(rq->app->nodes);
+        for (int i = 0; i < b.n; i++)
+            if (b.ev[i].node_missing)
+                check_event(rq, &b.ev[i], i, nodes, now);
+    }
+    pd_node_cache_release(rq->app->nodes, nodes);
+
+    if (!make_rows(&b, now) ||
+        !(b.touched = malloc((size_t)(b.n_rows ? b.n_rows : 1) * sizeof *b.touched))) {
+        batch_free(&b);
+        return pd_reply_err(rq, PD_E_INTERNAL, NULL, "out of memory");
+    }
+    if (b.n_rows > 0) {
+        pd_qs qs = pd_tx_run(rq->app->store, "scans.ingest", false, ingest_tx, &b);
+        if (qs < 0) {
+            batch_free(&b);
+            return pd__reply_db_error(rq);
+        }
+        for (int r = 0; r < b.n_rows; r++) {
+            b.accepted += !b.dup[r];
+            b.duplicates += b.dup[r];
+        }
+    }
+    int ret = answer(&b);
+    batch_free(&b);
+    return ret;
+}
