@@ -14,6 +14,8 @@ import { Dashboard } from './dashboard.js';
 import { AdminPage } from './admin.js';
 import { PasswordPage } from './password.js';
 import { OrdersPage } from './orders.js';
+import { WebhooksPage } from './webhooks.js';
+import { TrackingPage } from './tracking.js';
 
 function useHashRoute() {
   const [route, setRoute] = useState(currentRoute);
@@ -34,6 +36,10 @@ function Page({ me, route }) {
   if (id === 'orders') return html`<${OrdersPage} me=${me} section=${route[1]} arg=${route[2]} />`;
   if (id === 'admin') return html`<${AdminPage} me=${me} section=${route[1]} />`;
   if (id === 'goods') return html`<${GoodsPage} me=${me} />`;
+  if (id === 'tracking') return html`<${TrackingPage} me=${me} arg=${route[1]} />`;
+  if (id === 'customers' && route[1] === 'webhooks') {
+    return html`<${WebhooksPage} me=${me} section=${route[2]} />`;
+  }
   return html`<${ComingSoon} id=${id} />`;
 }
 

@@ -14,7 +14,7 @@ export const ADMIN_PERMS = ['users.read', 'users.manage', 'audit.read', 'nodes.m
 export const MODULES = [
   { id: 'dashboard', key: '1' },
   { id: 'orders', key: '2' },
-  { id: 'tracking', key: '3' },
+  { id: 'tracking', key: '3', anyOf: ['tracking.read'] },
   { id: 'exceptions', key: '4' },
   { id: 'tickets', key: '5' },
   { id: 'claims', key: '6' },
@@ -37,6 +37,7 @@ export const SCREEN_SHORTCUTS = [
   { code: 'KeyG', path: '/goods', perm: 'me' },
   { code: 'KeyI', path: '/orders/import', perm: 'orders.create' },
   { code: 'KeyD', path: '/orders/dispatch', perm: 'dispatch' },
+  { code: 'KeyW', path: '/customers/webhooks', perm: 'customers' },
 ];
 
 export const can = (me, perm) => Array.isArray(me.permissions) && me.permissions.includes(perm);
