@@ -268,3 +268,20 @@ test('a cancelled order without scans is cancelled in tracking', async () => {
   assert.deepEqual(p.aftership, { tag: null, subtag: null });
   assert.deepEqual(p.events, []);
 });
+
+test('an order without a tracking row (taken before tracking existed) is built on its first public look-up', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const w = await createOrder(base, agent, orderBody());
+  // Remove its row behind the server's back, as a database from before
+  // migration 006 would have none.
+  const sql = `DELETE FROM tracking WHERE waybill_no = '${w.waybill_no}'`;
+  if (srv.db.startsWith('sqlite:')) execFileSync('sqlite3', [srv.db.slice('sqlite:'.length), sql]);
+  else execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', sql, srv.db]);
+  const r = await api(base, 'GET', `/api/v1/public/tracking/${w.waybill_no}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.waybill_no, w.waybill_no);
+  assert.equal(r.body.status, 'info_received');
+  // A valid number nobody has is still 404.
+  const unknown = await api(base, 'GET', `/api/v1/public/tracking/${waybillNo(999999999990)}`);
+  assert.equal(unknown.status, 404);
+});

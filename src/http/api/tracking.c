@@ -124,6 +124,43 @@ static int public_full(struct pd_req *rq, const char *no, const struct hot *h, c
     return pd_reply_buf_steal(rq, 200, JSON_TYPE, &b);
 }
 
+/* Orders taken before migration 006 (tracking rows) have none until their
+ * next change. On a miss, look for the order (a read) and only when there is
+ * one build its row (a write), so guessing numbers costs one read. */
+static int exists_cb(void *cls, const struct pd_waybill *w)
+{
+    (void)w;
+    *(bool *)cls = true;
+    return 0;
+}
+
+struct backfill_tx {
+    struct pd_app *app;
+    const char *no;
+    bool exists;
+};
+
+static pd_qs exists_tx(pd_db *db, void *cls)
+{
+    struct backfill_tx *t = cls;
+    t->exists = false;
+    return db->ops->waybill_get(db, t->no, false, exists_cb, &t->exists);
+}
+
+static pd_qs rebuild_tx(pd_db *db, void *cls)
+{
+    struct backfill_tx *t = cls;
+    return pd_tracking_rebuild(t->app, db, t->no);
+}
+
+static bool backfill(struct pd_app *app, const char *no)
+{
+    struct backfill_tx t = {.app = app, .no = no};
+    if (pd_tx_run(app->store, "tracking.exists", true, exists_tx, &t) < 0 || !t.exists)
+        return false;
+    return pd_tx_run(app->store, "tracking.backfill", false, rebuild_tx, &t) >= 0;
+}
+
 int pd_api_public_tracking_get(struct pd_req *rq)
 {
     static const char *const allowed[] = {"phone_last4", NULL};
@@ -162,6 +199,17 @@ int pd_api_public_tracking_get(struct pd_req *rq)
         return h.replied; /* the stored answer is queued (whatever the statement said after) */
     if (qs < 0)
         return pd__reply_db_error(rq);
+    if (qs == PD_QS_NONE && backfill(app, no)) {
+        /* An order from before tracking rows existed: built now, answered now. */
+        if (!(db = pd_store_acquire(app->store)))
+            return pd__reply_db_error(rq);
+        qs = db->ops->tracking_get(db, no, hot_cb, &h);
+        pd_store_release(app->store, db);
+        if (h.replied >= 0)
+            return h.replied;
+        if (qs < 0)
+            return pd__reply_db_error(rq);
+    }
     if (qs == PD_QS_NONE) {
         atomic_store_explicit(&app->track_last_unknown_ms, now, memory_order_relaxed);
         pd_ratelimit_hit(app->track_unknown_limit, rq->ip, now);
