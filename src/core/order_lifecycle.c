@@ -107,9 +107,3 @@ pd_err pd_order_edit_check(enum pd_order_state s, unsigned groups, unsigned *ref
     *refused = bad & (~bad + 1); /* lowest refused group */
     return bad ? PD_E_ORDER_LOCKED : PD_OK;
 }
-
-bool pd_order_edit_needs_review(enum pd_order_state s, unsigned groups)
-{
-    return s == PD_ORDER_ACCEPTED && (groups & (PD_EDIT_SENDER_ADDRESS | PD_EDIT_RECIPIENT_ADDRESS |
-                                                PD_EDIT_GOODS | PD_EDIT_VALUE)) != 0;
-}

@@ -11,8 +11,9 @@
  *   4. Nothing may be edited once cancelled; after pickup only contact
  *      details and remarks (the address needs a redirect request, the goods
  *      and price the pickup inspection).
- *   5. An edit of goods, addresses or value of an accepted order sends it
- *      back to review (pd_order_edit_needs_review).
+ *   5. Whether an allowed edit sends an order back to review is not a
+ *      property of the fields touched: every edit re-runs the intake checks,
+ *      and open doubts decide (src/http/api/order_intake.c, docs/orders.md).
  *
  *                 submit                 assign_pickup            pick_up
  *     draft ─────────────────▶ accepted ───────────────▶ pickup_  ──────────▶ picked_up
@@ -79,8 +80,5 @@ unsigned pd_order_editable(enum pd_order_state s);
  * @return PD_OK or PD_E_ORDER_LOCKED.
  */
 pd_err pd_order_edit_check(enum pd_order_state s, unsigned groups, unsigned *refused);
-
-/** Whether an allowed edit of @p groups in state @p s sends the order back to review. */
-bool pd_order_edit_needs_review(enum pd_order_state s, unsigned groups);
 
 #endif

@@ -97,10 +97,6 @@ static void edits(void **state)
         PD_E_ORDER_LOCKED);
     assert_int_equal(
         pd_order_edit_check(PD_ORDER_PICKUP_ASSIGNED, PD_EDIT_RECIPIENT_ADDRESS, &refused), PD_OK);
-    assert_true(pd_order_edit_needs_review(PD_ORDER_ACCEPTED, PD_EDIT_GOODS));
-    assert_true(pd_order_edit_needs_review(PD_ORDER_ACCEPTED, PD_EDIT_RECIPIENT_ADDRESS));
-    assert_false(pd_order_edit_needs_review(PD_ORDER_ACCEPTED, PD_EDIT_CONTACT));
-    assert_false(pd_order_edit_needs_review(PD_ORDER_DRAFT, PD_EDIT_GOODS));
 }
 
 static void names(void **state)

@@ -246,8 +246,9 @@ static const char *shorten(const char *s, size_t n, char out[64])
     char tmp[256];
     snprintf(tmp, sizeof tmp, "%.*s", (int)(n < 255 ? n : 255), s);
     pd_utf8_copy(out, 48, tmp);
-    if (n > strlen(out))
-        strcat(out, "…");
+    size_t len = strlen(out);
+    if (n > len)
+        snprintf(out + len, 64 - len, "…");
     return out;
 }
 

@@ -893,11 +893,8 @@ json_t *pd_waybill_json(pd_db *db, const struct pd_waybill *w, bool personal)
     json_object_set_new(doc, "total_fen", json_integer(w->total_fen));
     json_object_set_new(doc, "chargeable_weight_g", json_integer(w->chargeable_weight_g));
     /* Open doubts under "review"; those a reviewer accepted, for the record. */
-    json_t *open = json_array(), *accepted = json_array();
-    size_t ri;
-    json_t *rv;
-    json_array_foreach(review, ri, rv)
-        json_array_append(json_is_true(json_object_get(rv, "accepted")) ? accepted : open, rv);
+    json_t *open, *accepted;
+    pd_review_split(review, &open, &accepted);
     json_decref(review);
     json_object_set_new(doc, "review", open);
     json_object_set_new(doc, "review_accepted", accepted);
@@ -1036,6 +1033,22 @@ static void keep_accepted(json_t *fresh, const json_t *old)
                 break;
             }
         }
+    }
+}
+
+void pd_review_split(const json_t *review, json_t **open, json_t **accepted)
+{
+    *open = json_array();
+    if (accepted)
+        *accepted = json_array();
+    size_t i;
+    json_t *r;
+    json_array_foreach(review, i, r)
+    {
+        if (!json_is_true(json_object_get(r, "accepted")))
+            json_array_append(*open, r);
+        else if (accepted)
+            json_array_append(*accepted, r);
     }
 }
 

@@ -52,6 +52,13 @@ struct pd_order_actor {
  */
 size_t pd_review_open_count(const json_t *review);
 
+/**
+ * Split @p review (may be NULL) into new arrays of the open reasons and of
+ * the accepted ones (@p accepted may be NULL when not wanted); the caller
+ * owns both.
+ */
+void pd_review_split(const json_t *review, json_t **open, json_t **accepted);
+
 /** How an intake should treat the document. */
 struct pd_order_opts {
     const char *idem_key;  /* NULL or "" = none */

@@ -178,15 +178,15 @@ static bool idem_key_valid(const char *k)
     return true;
 }
 
-static int create(struct pd_req *rq, bool public_form)
+int pd_api_waybills_create(struct pd_req *rq)
 {
     struct pd_order_actor who;
     char idem_actor[40];
     pd__order_actor(rq, &who, idem_actor);
-    struct pd_order_opts opts = {.public_form = public_form};
+    struct pd_order_opts opts = {0};
     char hash[PD_SHA256_HEX];
     const char *key = pd_req_header(rq, "Idempotency-Key");
-    if (key && !public_form) {
+    if (key) {
         if (!idem_key_valid(key))
             return pd_reply_err(rq, PD_E_IDEM_INVALID, "Idempotency-Key", NULL);
         pd_sha256_hex(rq->body.data ? rq->body.data : "", rq->body.len, hash);
@@ -209,11 +209,6 @@ static int create(struct pd_req *rq, bool public_form)
     if (res.replayed)
         pd_reply_header(rq, "Idempotent-Replayed", "true");
     return r;
-}
-
-int pd_api_waybills_create(struct pd_req *rq)
-{
-    return create(rq, false);
 }
 
 /* The public "send a parcel" page: no login, limited per address; the order
@@ -282,11 +277,8 @@ static int list_cb(void *cls, const struct pd_waybill *w)
     struct list_tx *t = cls;
     json_t *doc = json_loads(w->doc, 0, NULL);
     json_t *s = json_object_get(doc, "sender"), *r = json_object_get(doc, "recipient");
-    json_t *all = json_loads(w->review, 0, NULL), *review = json_array();
-    size_t ri;
-    json_t *rv;
-    json_array_foreach(all, ri, rv) if (!json_is_true(json_object_get(rv, "accepted")))
-        json_array_append(review, rv);
+    json_t *all = json_loads(w->review, 0, NULL), *review;
+    pd_review_split(all, &review, NULL); /* lists show the open doubts only */
     json_decref(all);
     char sn[PD_NAME_MAX] = "", rn[PD_NAME_MAX] = "", sp[32] = "", rp[32] = "";
     const char *sname = json_string_value(json_object_get(s, "name"));
