@@ -60,5 +60,6 @@ int pd_cmd_backup(int argc, char **argv);
 int pd_cmd_config(int argc, char **argv);
 int pd_cmd_import(int argc, char **argv);
 int pd_cmd_generate(int argc, char **argv);
+int pd_cmd_calendar(int argc, char **argv);
 
 #endif

@@ -24,6 +24,9 @@ static const char usage[] =
     "             [--node CODE] [--lang zh|en]             orders from CSV (import orders --help)\n"
     "  generate   --db URL --waybills N [--events-per-waybill K] [--seed S] [--list FILE]\n"
     "                                                      bench/demo waybills with scans\n"
+    "  calendar   due --from RFC3339 (--working-days N | --calendar-days N | --hours N |\n"
+    "             --months N | --by-day D | --rule ID) [--region CN]\n"
+    "                                                      a deadline on the business calendar\n"
     "  version\n"
     "\n"
     "URL is sqlite:PATH or postgresql://... (libpq). Every setting of the configuration\n"
@@ -69,6 +72,8 @@ int main(int argc, char **argv)
         return pd_cmd_import(rest, rv);
     if (!strcmp(cmd, "generate"))
         return pd_cmd_generate(rest, rv);
+    if (!strcmp(cmd, "calendar"))
+        return pd_cmd_calendar(rest, rv);
     fprintf(stderr, "parceldesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return PD_EXIT_USAGE;
 }
