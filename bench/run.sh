@@ -12,7 +12,7 @@ export PD_BIN=${PD_BIN:-$ROOT/build/parceldesk}
 
 # Each entry is bench/<name>.sh. Later issues append theirs (tracking
 # look-ups, scan ingestion, …).
-BENCHES=(me_vs_nginx quote orders import tracking ingest)
+BENCHES=(me_vs_nginx quote orders import tracking ingest queuelog)
 
 if [ -n "${BENCH_ONLY:-}" ]; then
     found=0

@@ -14,6 +14,7 @@ PKGS=(
     postgresql postgresql-contrib
     nginx-light wrk
     chromium fonts-noto-cjk nodejs npm
+    libxlsxwriter-dev
 )
 
 missing=()

@@ -60,6 +60,14 @@ int pd_cmd_backup(int argc, char **argv);
 int pd_cmd_config(int argc, char **argv);
 int pd_cmd_import(int argc, char **argv);
 int pd_cmd_generate(int argc, char **argv);
+int pd_cmd_monitor(int argc, char **argv); /* cmd_monitor.c: the stale-parcel job, once */
 int pd_cmd_calendar(int argc, char **argv);
+
+/* cmd_callcenter.c: `import queue-log` (argv after "import") and `report callcenter`. */
+int pd_cmd_import_queue_log(int argc, char **argv);
+int pd_cmd_report(int argc, char **argv);
+
+/* cmd_clocks.c: the service desk's clock job, once (issue 5 part A). */
+int pd_cmd_clocks(int argc, char **argv);
 
 #endif

@@ -10,7 +10,11 @@
 
 #include "cli/cli.h"
 #include "http/api/api.h"
+#include "http/api/tracking_build.h"
 #include "http/app.h"
+#include "http/clockwork.h"
+#include "http/ingest.h"
+#include "http/monitor.h"
 #include "http/notify.h"
 #include "http/server.h"
 #include "store/migrate.h"
@@ -68,9 +72,44 @@ int pd_cmd_serve(int argc, char **argv)
         pd_store_close(st);
         return PD_EXIT_FAIL;
     }
+    /* SQLite: one scan writer, whose connection keeps the pages ingestion
+     * touches (four times a request thread's cache; docs/tracking.md). On
+     * PostgreSQL, batches run on the pool's connections side by side. */
+    if (!strcmp(pd_store_backend(st), "sqlite") &&
+        !(app.ingest = pd_ingest_start(st, 4 * c.cfg.cache_kib, err))) {
+        fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_notify_stop(app.notify);
+        pd_app_free(&app);
+        pd_store_close(st);
+        return PD_EXIT_FAIL;
+    }
+    /* The stale-parcel job: its rebuilds queue notices through app.notify. */
+    struct pd_monitor *monitor = pd_monitor_start(&app, pd_tracking_rebuild, err);
+    if (!monitor) {
+        fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_ingest_stop(app.ingest);
+        pd_notify_stop(app.notify);
+        pd_app_free(&app);
+        pd_store_close(st);
+        return PD_EXIT_FAIL;
+    }
+    /* The ticket clock job (issue 5): escalates clocks that run out, rows not timers. */
+    struct pd_clockwork *clockwork = pd_clockwork_start(&app, err);
+    if (!clockwork) {
+        fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_monitor_stop(monitor);
+        pd_ingest_stop(app.ingest);
+        pd_notify_stop(app.notify);
+        pd_app_free(&app);
+        pd_store_close(st);
+        return PD_EXIT_FAIL;
+    }
     struct pd_server *srv = pd_server_start(&app, pd_api_routes, pd_api_nroutes, err);
     if (!srv) {
         fprintf(stderr, "parceldesk serve: %s\n", err);
+        pd_clockwork_stop(clockwork);
+        pd_monitor_stop(monitor);
+        pd_ingest_stop(app.ingest);
         pd_notify_stop(app.notify);
         pd_app_free(&app);
         pd_store_close(st);
@@ -90,6 +129,11 @@ int pd_cmd_serve(int argc, char **argv)
     sigwait(&sigs, &sig);
     pd_info("received %s, finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     pd_server_stop(srv, GRACE_MS);
+    pd_clockwork_stop(clockwork);
+    pd_monitor_stop(monitor);
+    struct pd_ingest *ingest = app.ingest;
+    app.ingest = NULL;
+    pd_ingest_stop(ingest);
     struct pd_notify *notify = app.notify;
     app.notify = NULL;
     pd_notify_stop(notify);

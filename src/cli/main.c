@@ -24,9 +24,14 @@ static const char usage[] =
     "             [--node CODE] [--lang zh|en]             orders from CSV (import orders --help)\n"
     "  generate   --db URL --waybills N [--events-per-waybill K] [--seed S] [--list FILE]\n"
     "                                                      bench/demo waybills with scans\n"
+    "  monitor    run --db URL [--now RFC3339]              one round of the stale-parcel job\n"
     "  calendar   due --from RFC3339 (--working-days N | --calendar-days N | --hours N |\n"
     "             --months N | --by-day D | --rule ID) [--region CN]\n"
     "                                                      a deadline on the business calendar\n"
+    "  import     queue-log --db URL FILE [--format auto|pipe|csv]   Asterisk queue_log\n"
+    "  report     callcenter --db URL --from DATE --to DATE [--queue Q] [--agent A]\n"
+    "             [--service-level-s 20] [--format json|csv|xlsx] [--output FILE]\n"
+    "  clocks     run --db URL [--now RFC3339]               one round of the ticket clock job\n"
     "  version\n"
     "\n"
     "URL is sqlite:PATH or postgresql://... (libpq). Every setting of the configuration\n"
@@ -68,12 +73,20 @@ int main(int argc, char **argv)
         return pd_cmd_backup(rest, rv);
     if (!strcmp(cmd, "config"))
         return pd_cmd_config(rest, rv);
+    if (!strcmp(cmd, "import") && rest > 0 && !strcmp(rv[0], "queue-log"))
+        return pd_cmd_import_queue_log(rest - 1, rv + 1);
+    if (!strcmp(cmd, "report"))
+        return pd_cmd_report(rest, rv);
     if (!strcmp(cmd, "import"))
         return pd_cmd_import(rest, rv);
     if (!strcmp(cmd, "generate"))
         return pd_cmd_generate(rest, rv);
+    if (!strcmp(cmd, "monitor"))
+        return pd_cmd_monitor(rest, rv);
     if (!strcmp(cmd, "calendar"))
         return pd_cmd_calendar(rest, rv);
+    if (!strcmp(cmd, "clocks"))
+        return pd_cmd_clocks(rest, rv);
     fprintf(stderr, "parceldesk: unknown command \"%s\"\n\n%s", cmd, usage);
     return PD_EXIT_USAGE;
 }

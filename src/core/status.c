@@ -35,7 +35,8 @@
  *   from any state: failed_attempt ▶ attempt_failed | unreachable | refused |
  *   address_issue; exception ▶ damaged | lost | refused | address_issue |
  *   unreachable | exception; return_start ▶ returning; returned ▶ returned.
- *   no_update is set by the stale-parcel job, cancelled by the order.
+ *   no_update is set by the stale-parcel job (an exception scan with reason
+ *   no_update, http/monitor.c), cancelled by the order.
  *
  * A status is not a state machine with forbidden moves: scans are facts from
  * the field and arrive late and out of order, so the last event by event time
@@ -76,7 +77,8 @@ const char *const pd_scan_reason_names[] = {
     [PD_REASON_REFUSED] = "refused", [PD_REASON_ADDRESS] = "address",
     [PD_REASON_DAMAGED] = "damaged", [PD_REASON_LOST] = "lost",
     [PD_REASON_MISSORT] = "missort", [PD_REASON_PROHIBITED] = "prohibited",
-    [PD_REASON_DELAYED] = "delayed", [PD_REASON__COUNT] = NULL,
+    [PD_REASON_DELAYED] = "delayed", [PD_REASON_NO_UPDATE] = "no_update",
+    [PD_REASON__COUNT] = NULL,
 };
 
 enum pd_scan_reason pd_scan_reason_parse(const char *s)
@@ -131,18 +133,20 @@ static const enum pd_status attempt_by_reason[PD_REASON__COUNT] = {
     [PD_REASON_REFUSED] = PD_ST_REFUSED,        [PD_REASON_ADDRESS] = PD_ST_ADDRESS_ISSUE,
     [PD_REASON_DAMAGED] = PD_ST_ATTEMPT_FAILED, [PD_REASON_LOST] = PD_ST_ATTEMPT_FAILED,
     [PD_REASON_MISSORT] = PD_ST_ATTEMPT_FAILED, [PD_REASON_PROHIBITED] = PD_ST_ATTEMPT_FAILED,
-    [PD_REASON_DELAYED] = PD_ST_ATTEMPT_FAILED,
+    [PD_REASON_DELAYED] = PD_ST_ATTEMPT_FAILED, [PD_REASON_NO_UPDATE] = PD_ST_ATTEMPT_FAILED,
 };
 
 /* Missort, prohibited goods and delay have no standard code (DOMAIN.md §4):
  * they stay the generic exception; an exception scan saying the recipient
- * cannot be reached is the same fact as a failed attempt saying so. */
+ * cannot be reached is the same fact as a failed attempt saying so. The
+ * stale-parcel job records "no update for too long" as an exception scan
+ * with reason no_update, so that status, too, comes from an event. */
 static const enum pd_status exception_by_reason[PD_REASON__COUNT] = {
     [PD_REASON_OTHER] = PD_ST_EXCEPTION,   [PD_REASON_UNREACHABLE] = PD_ST_UNREACHABLE,
     [PD_REASON_REFUSED] = PD_ST_REFUSED,   [PD_REASON_ADDRESS] = PD_ST_ADDRESS_ISSUE,
     [PD_REASON_DAMAGED] = PD_ST_DAMAGED,   [PD_REASON_LOST] = PD_ST_LOST,
     [PD_REASON_MISSORT] = PD_ST_EXCEPTION, [PD_REASON_PROHIBITED] = PD_ST_EXCEPTION,
-    [PD_REASON_DELAYED] = PD_ST_EXCEPTION,
+    [PD_REASON_DELAYED] = PD_ST_EXCEPTION, [PD_REASON_NO_UPDATE] = PD_ST_NO_UPDATE,
 };
 
 enum pd_status pd_status_of_event(enum pd_scan_type type, enum pd_signer_type signer,

@@ -63,6 +63,7 @@ enum pd_scan_reason {
     PD_REASON_MISSORT,     /* 错分 (internal) */
     PD_REASON_PROHIBITED,  /* 违禁品 (internal) */
     PD_REASON_DELAYED,     /* 延误 */
+    PD_REASON_NO_UPDATE, /* 长时间未更新: written by the stale-parcel job (http/monitor.h) */
     PD_REASON__COUNT
 };
 extern const char *const pd_scan_reason_names[]; /* NULL-terminated, index = enum */

@@ -15,6 +15,7 @@
 #include "core/tariff.h"
 
 #include "http/auth.h"
+#include "http/desk.h"
 #include "http/goods_list.h"
 #include "http/metrics.h"
 #include "http/node_cache.h"
@@ -207,6 +208,10 @@ bool pd_app_init(struct pd_app *app, const struct pd_config *cfg, pd_store *stor
         pd_app_free(app);
         return false;
     }
+    if (!(app->desk = pd_desk_new(cfg, err))) {
+        pd_app_free(app);
+        return false;
+    }
     return true;
 }
 
@@ -222,6 +227,8 @@ void pd_app_free(struct pd_app *app)
     app->goods = NULL;
     pd_node_cache_free(app->nodes);
     app->nodes = NULL;
+    pd_desk_free(app->desk);
+    app->desk = NULL;
     pd_ratelimit_free(app->track_unknown_limit);
     pd_ratelimit_free(app->track_guess_limit);
     pd_ratelimit_free(app->track_guess_ip_limit);

@@ -25,6 +25,8 @@ struct pd_session_cache;
 struct pd_ratelimit;
 struct pd_node_cache;
 struct pd_notify;
+struct pd_desk;
+struct pd_ingest;
 
 /* Public tracking: guessing limits per client address (docs/tracking.md). */
 #define PD_TRACK_UNKNOWN_PER_10MIN   30     /* look-ups of numbers with no tracking … */
@@ -59,6 +61,11 @@ struct pd_app {
      * after pd_app_init (pd_notify_start), stopped before pd_app_free;
      * NULL: this process queues no notices (`generate`) */
     struct pd_notify *notify;
+    /* the scan writer (http/ingest.h): set by `serve`, stopped after the
+     * server; NULL: scan batches run their own transactions */
+    struct pd_ingest *ingest;
+    /* the service desk: business calendar, public complaint limits (http/desk.h) */
+    struct pd_desk *desk;
     atomic_bool shutting_down;
     FILE *access_log; /* NULL = off */
 };

@@ -378,7 +378,10 @@ static void build_body(pd_buf *b, const char *evt, enum pd_notify_kind k, int64_
     pd_buf_puts(b, ",\"occurred_at\":");
     put_time(b, ev->at_ms > 0 ? ev->at_ms : now_ms);
     pd_buf_puts(b, ",\"tracking\":");
-    pd_buf_puts(b, ev->tracking_json && *ev->tracking_json ? ev->tracking_json : "null");
+    if (ev->write_tracking)
+        ev->write_tracking(ev->write_cls, b);
+    else
+        pd_buf_puts(b, "null");
     pd_buf_puts(b, "}}");
 }
 

@@ -42,6 +42,7 @@
 
 #include "core/status.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 struct pd_app;
 struct pd_config;
@@ -86,7 +87,11 @@ struct pd_notify_event {
     enum pd_status status;     /* the waybill's summary status after the change */
     enum pd_status previous;   /* before it; PD_ST__COUNT when there was no tracking row */
     int64_t at_ms;             /* when it happened: the last event's time (or now) */
-    const char *tracking_json; /* the public tracking answer, a JSON object (not NULL) */
+    /* The public tracking answer, a JSON object: appended by this callback
+     * to a webhook's body, so that it is only written when some subscriber
+     * wants the event (most scans change a status nobody subscribed to). */
+    void (*write_tracking)(void *cls, pd_buf *b);
+    void *write_cls;
 };
 
 /**

@@ -55,6 +55,23 @@ struct pd_principal {
     bool via_cookie;     /* authenticated by the console cookie */
 };
 
+/*
+ * How the handler gets the body. Most routes: once, PD_BODY_WHOLE, with the
+ * whole body in rq->body. Streaming routes (PD_ROUTE_STREAM, router.h) have
+ * no body buffer and no size limit: the handler is called with
+ *   PD_BODY_BEGIN  once the headers are in and the caller is authenticated
+ *                  and authorised (no body yet);
+ *   PD_BODY_CHUNK  per piece of body as it arrives (rq->chunk, chunk_len:
+ *                  libmicrohttpd's buffer, read-only, valid during the call);
+ *   PD_BODY_END    once the body is complete: it must reply.
+ * A reply queued at BEGIN or CHUNK (an error) ends the stream: no further
+ * calls, the rest of the body is read and dropped, and that reply is sent
+ * when the body is in. State between the calls lives in h_ctx; h_cleanup
+ * runs when the request ends, also when the client goes away mid-body.
+ * The calls of one request come from one thread, one after the other.
+ */
+enum pd_body_phase { PD_BODY_WHOLE = 0, PD_BODY_BEGIN, PD_BODY_CHUNK, PD_BODY_END };
+
 enum pd_method {
     PD_GET,
     PD_POST,
@@ -81,9 +98,13 @@ struct pd_req {
     const char *args[PD_MAX_ARGS]; /* path parameters in route order, in the arena */
     int nargs;
 
-    pd_buf body; /* raw request body */
+    pd_buf body; /* raw request body (not used by streaming routes) */
     bool body_too_large;
-    json_t *json; /* parsed body (owned), NULL if none */
+    enum pd_body_phase phase; /* see above */
+    const char *chunk;        /* PD_BODY_CHUNK: the piece (not NUL-terminated) */
+    size_t chunk_len;
+    uint64_t body_bytes; /* streaming: bytes of body received so far */
+    json_t *json;        /* parsed body (owned), NULL if none */
 
     struct pd_principal who;
 

@@ -27,6 +27,7 @@ typedef int (*pd_handler_fn)(struct pd_req *rq);
 #define PD_ROUTE_USER_ONLY 0x4u  /* staff sessions only, API keys refused (403) */
 #define PD_ROUTE_BIG_BODY  0x8u  /* bodies up to 16× the normal limit (imports, scans) */
 #define PD_ROUTE_JSON_OPT  0x10u /* a body, when there is one, must be a JSON object */
+#define PD_ROUTE_STREAM    0x20u /* body to the handler in pieces, no size limit (req.h) */
 
 struct pd_route {
     enum pd_method method;

@@ -27,6 +27,16 @@
  *     the context goes back to a per-thread free list (its arena keeps its
  *     first chunk) so that keep-alive traffic does not malloc per request.
  *
+ * Streaming routes (PD_ROUTE_STREAM; the handler's side is in req.h) take
+ * steps 2–4 differently, because their body may be longer than anything
+ * worth holding (a day's queue_log as a live feed): at the first call the
+ * caller is authenticated and authorised and the handler called to begin;
+ * each call with upload data goes straight to the handler, nothing is
+ * buffered and there is no body limit (not even a declared Content-Length
+ * is refused); the last call asks the handler for the reply. A reply made
+ * before the end (refused caller, handler error) is held until the body is
+ * read, as other routes' replies are, and the rest of the body dropped.
+ *
  * Threads: every callback for a connection runs in the pool thread that
  * owns it, so the per-thread free list and access-log buffer need no lock
  * on the hot path beyond an uncontended mutex the once-a-second flusher
@@ -114,6 +124,8 @@ struct sreq {
     bool close_conn;   /* send Connection: close */
     bool discard_body; /* nobody will read the body: do not buffer it */
     size_t body_limit;
+    bool streaming;   /* a PD_ROUTE_STREAM route: the handler takes the body */
+    bool stream_over; /* a reply is made (or the caller refused): drop the rest */
 };
 
 struct tls_state {
@@ -518,6 +530,26 @@ static bool parse_json_body(struct pd_req *rq)
     return true;
 }
 
+/*
+ * Authenticate and authorise the caller for rq->route.
+ * @return true when the handler may run; false when an error reply is made
+ *         (or even that failed: rq->resp is NULL).
+ */
+static bool admit(struct pd_req *rq)
+{
+    const struct pd_route *route = rq->route;
+    if (route->perm == PD_ROUTE_PUBLIC)
+        return true;
+    pd_err e = pd_auth_authenticate(rq);
+    if (e != PD_OK)
+        return pd_reply_err(rq, e, NULL, NULL), false;
+    if ((route->flags & PD_ROUTE_USER_ONLY) && rq->who.kind != PD_WHO_USER)
+        return pd_reply_err(rq, PD_E_AUTH_FORBIDDEN, NULL, NULL), false;
+    if (route->perm >= 0 && !pd_app_role_has(rq->app, rq->who.role, (enum pd_perm)route->perm))
+        return pd_reply_err(rq, PD_E_AUTH_FORBIDDEN, NULL, NULL), false;
+    return true;
+}
+
 static int pipeline(struct pd_server *srv, struct sreq *sr)
 {
     struct pd_req *rq = &sr->rq;
@@ -543,20 +575,63 @@ static int pipeline(struct pd_server *srv, struct sreq *sr)
     }
 
     const struct pd_route *route = rq->route;
-    if (route->perm != PD_ROUTE_PUBLIC) {
-        pd_err e = pd_auth_authenticate(rq);
-        if (e != PD_OK)
-            return pd_reply_err(rq, e, NULL, NULL);
-        if ((route->flags & PD_ROUTE_USER_ONLY) && rq->who.kind != PD_WHO_USER)
-            return pd_reply_err(rq, PD_E_AUTH_FORBIDDEN, NULL, NULL);
-        if (route->perm >= 0 && !pd_app_role_has(rq->app, rq->who.role, (enum pd_perm)route->perm))
-            return pd_reply_err(rq, PD_E_AUTH_FORBIDDEN, NULL, NULL);
-    }
+    if (!admit(rq))
+        return rq->resp ? PD_HANDLED : PD_FAIL;
     bool want_json =
         (route->flags & PD_ROUTE_JSON) || ((route->flags & PD_ROUTE_JSON_OPT) && rq->body.len > 0);
     if (want_json && !parse_json_body(rq))
         return rq->resp ? PD_HANDLED : PD_FAIL;
     return route->handler(rq);
+}
+
+/* ---- streaming routes ----------------------------------------------------- */
+
+/* Call the streaming handler for one step (req.h). */
+static enum MHD_Result stream_step(struct sreq *sr, enum pd_body_phase phase, const char *p,
+                                   size_t n)
+{
+    struct pd_req *rq = &sr->rq;
+    rq->phase = phase;
+    rq->chunk = p;
+    rq->chunk_len = n;
+    int r = rq->route->handler(rq);
+    rq->chunk = NULL;
+    rq->chunk_len = 0;
+    if (r == PD_FAIL) {
+        pd_error("%s %s failed hard while reading the body (request %s); dropping the connection",
+                 rq->method_str, rq->url, rq->request_id);
+        if (rq->resp) {
+            MHD_destroy_response(rq->resp);
+            rq->resp = NULL;
+        }
+        sr->stream_over = true;
+        return MHD_NO;
+    }
+    if (rq->resp)
+        sr->stream_over = true;
+    return MHD_YES;
+}
+
+/* First call of a streaming route: admit the caller, then let the handler begin. */
+static enum MHD_Result stream_begin(struct sreq *sr)
+{
+    struct pd_req *rq = &sr->rq;
+    sr->streaming = true;
+    if (!admit(rq)) {
+        sr->stream_over = true;
+        return rq->resp ? MHD_YES : MHD_NO;
+    }
+    return stream_step(sr, PD_BODY_BEGIN, NULL, 0);
+}
+
+/* Last call of a streaming route: the reply made early, or the handler's at the end. */
+static int stream_end(struct sreq *sr)
+{
+    struct pd_req *rq = &sr->rq;
+    if (sr->stream_over)
+        return rq->resp ? PD_HANDLED : PD_FAIL;
+    rq->phase = PD_BODY_END;
+    return rq->route->handler(rq);
 }
 
 static enum MHD_Result first_call(struct pd_server *srv, struct sreq *sr, const char *method)
@@ -587,6 +662,8 @@ static enum MHD_Result first_call(struct pd_server *srv, struct sreq *sr, const 
         sr->discard_body = true;
         return MHD_YES;
     }
+    if ((rq->route->flags & PD_ROUTE_STREAM) && sr->early == PD_OK)
+        return stream_begin(sr);
     sr->body_limit = srv->max_body * ((rq->route->flags & PD_ROUTE_BIG_BODY) ? 16 : 1);
     const char *cl = pd_req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -625,7 +702,7 @@ static void take_body(struct sreq *sr, const char *data, size_t n)
 static enum MHD_Result last_call(struct pd_server *srv, struct sreq *sr)
 {
     struct pd_req *rq = &sr->rq;
-    int r = pipeline(srv, sr);
+    int r = sr->streaming ? stream_end(sr) : pipeline(srv, sr);
     if (r == PD_FAIL) {
         pd_error("%s %s failed hard (request %s); dropping the connection", rq->method_str, rq->url,
                  rq->request_id);
@@ -688,8 +765,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (!sr->started)
         return first_call(srv, sr, method);
     if (*upload_data_size) {
-        take_body(sr, upload_data, *upload_data_size);
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (sr->streaming) {
+            sr->rq.body_bytes += n;
+            return sr->stream_over ? MHD_YES : stream_step(sr, PD_BODY_CHUNK, upload_data, n);
+        }
+        take_body(sr, upload_data, n);
         return MHD_YES;
     }
     if (sr->queued)

@@ -87,55 +87,50 @@ void pd_buf_i64(pd_buf *b, int64_t v)
     pd_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+/* Bytes a JSON string cannot hold as they are: the quote, the backslash and
+ * the controls. One test per byte and one copy per clean run: this writes
+ * every string of every tracking answer on the public hot path. */
+static inline bool json_special(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
 void pd_buf_json_str(pd_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     if (!pd_buf_reserve(b, n + 2))
         return;
-    pd_buf_putc(b, '"');
-    size_t run = 0; /* bytes copied verbatim in one go */
+    b->data[b->len++] = '"';
+    size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        const char *esc = NULL;
-        char u[6];
+        if (!json_special(c))
+            continue;
+        pd_buf_append(b, s + start, i - start);
+        start = i + 1;
         switch (c) {
         case '"':
-            esc = "\\\"";
+            pd_buf_append(b, "\\\"", 2);
             break;
         case '\\':
-            esc = "\\\\";
+            pd_buf_append(b, "\\\\", 2);
             break;
         case '\n':
-            esc = "\\n";
+            pd_buf_append(b, "\\n", 2);
             break;
         case '\r':
-            esc = "\\r";
+            pd_buf_append(b, "\\r", 2);
             break;
         case '\t':
-            esc = "\\t";
+            pd_buf_append(b, "\\t", 2);
             break;
-        default:
-            if (c < 0x20) {
-                u[0] = '\\';
-                u[1] = 'u';
-                u[2] = '0';
-                u[3] = '0';
-                u[4] = hex[c >> 4];
-                u[5] = hex[c & 15];
-            }
-        }
-        if (!esc && c >= 0x20) {
-            run++;
-            continue;
-        }
-        pd_buf_append(b, s + i - run, run);
-        run = 0;
-        if (esc)
-            pd_buf_puts(b, esc);
-        else
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             pd_buf_append(b, u, 6);
+        }
+        }
     }
-    pd_buf_append(b, s + n - run, run);
+    pd_buf_append(b, s + start, n - start);
     pd_buf_putc(b, '"');
 }
 

@@ -78,6 +78,19 @@ static const struct key keys[] = {
     INT("notify", "retention_days", notify_retention_days, 1, 3650),
     BOOL("notify", "sms", notify_sms),
     BOOL("notify", "email", notify_email),
+    BOOL("monitor", "worker", monitor_worker),
+    INT("monitor", "interval_s", monitor_interval_s, 1, 86400),
+    INT("monitor", "quiet_h", monitor_quiet_h, 1, 24 * 365),
+    INT("monitor", "delayed_same_city_h", monitor_delayed_same_city_h, 1, 24 * 365),
+    INT("monitor", "delayed_other_h", monitor_delayed_other_h, 1, 24 * 365),
+    INT("monitor", "lookback_days", monitor_lookback_days, 1, 3650),
+    INT("monitor", "receipt_days", monitor_receipt_days, 1, 365),
+    INT("monitor", "batch", monitor_batch, 1, 1000),
+    STR("service", "evidence_dir", service_evidence_dir),
+    LNG("service", "evidence_max_bytes", service_evidence_max_bytes, 1024, 16L << 20),
+    INT("tickets", "reopen_days", tickets_reopen_days, 0, 3650),
+    BOOL("tickets", "clock_worker", tickets_clock_worker),
+    INT("tickets", "clock_interval_s", tickets_clock_interval_s, 1, 86400),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -118,6 +131,19 @@ void pd_config_defaults(struct pd_config *c)
     c->notify_retention_days = 30;
     c->notify_sms = true;
     c->notify_email = false;
+    c->monitor_worker = true;
+    c->monitor_interval_s = 300;
+    c->monitor_quiet_h = 48;
+    c->monitor_delayed_same_city_h = 72;
+    c->monitor_delayed_other_h = 168;
+    c->monitor_lookback_days = 30;
+    c->monitor_receipt_days = 7;
+    c->monitor_batch = 50;
+    snprintf(c->service_evidence_dir, sizeof c->service_evidence_dir, "var/evidence");
+    c->service_evidence_max_bytes = 5L << 20;
+    c->tickets_reopen_days = 30;
+    c->tickets_clock_worker = true;
+    c->tickets_clock_interval_s = 60;
 }
 
 /* HOST:PORT or [IPv6]:PORT with a port 0..65535 (0: any free port). */

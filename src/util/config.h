@@ -56,6 +56,23 @@ struct pd_config {
     int notify_retention_days; /* finished deliveries and messages kept, default 30 */
     bool notify_sms;           /* queue SMS notices, default true */
     bool notify_email;         /* queue e-mail notices, default false */
+    /* [monitor] the stale-parcel job (http/monitor.h, docs/operations.md) */
+    bool monitor_worker;             /* serve runs the job, default true */
+    int monitor_interval_s;          /* between rounds, default 300 (5 min) */
+    int monitor_quiet_h;             /* no event for this long (standard; shares per service), 48 */
+    int monitor_delayed_same_city_h; /* totally delayed: promise + this within a city, 72 */
+    int monitor_delayed_other_h;     /* … and elsewhere, 168 (DOMAIN.md §8: 3 and 7 days) */
+    int monitor_lookback_days;       /* waybills created / promised within this many days, 30 */
+    int monitor_receipt_days; /* a return receipt not back this long after delivery is overdue, 7 */
+    int monitor_batch;        /* waybills flagged per transaction, default 50 */
+    /* [service] the service desk, part B (docs/service-desk-problems.md) */
+    char service_evidence_dir[512];  /* problem evidence files, default "var/evidence" */
+    long service_evidence_max_bytes; /* one evidence file, default 5 MiB (at most 16 MiB) */
+
+    /* [tickets] the service desk (issue 5 part A: docs/service-desk.md) */
+    int tickets_reopen_days;      /* a closed ticket reopens within this many days, default 30 */
+    bool tickets_clock_worker;    /* serve runs the clock job (http/clockwork.h), default true */
+    int tickets_clock_interval_s; /* between rounds of the clock job, default 60 */
 };
 
 /** Fill the defaults. */

@@ -68,6 +68,15 @@ static int64_t floor_div(int64_t a, int64_t b)
     return q;
 }
 
+static char *put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+    return p + 2;
+}
+
+/* Written digit by digit: this formats every time of every tracking answer
+ * on the public hot path, where snprintf was a tenth of the server's time. */
 char *pd_time_format(int64_t ms, int offset_min, char *out)
 {
     int64_t local = ms + (int64_t)offset_min * 60000;
@@ -76,20 +85,40 @@ char *pd_time_format(int64_t ms, int offset_min, char *out)
     int y;
     unsigned m, d;
     pd_civil_from_days(days, &y, &m, &d);
-    int hh = (int)(rem / 3600000), mi = (int)(rem / 60000 % 60), ss = (int)(rem / 1000 % 60);
-    int frac = (int)(rem % 1000);
-    char off[8];
-    if (offset_min == 0) {
-        strcpy(off, "Z");
-    } else {
-        int a = offset_min < 0 ? -offset_min : offset_min;
-        snprintf(off, sizeof off, "%c%02d:%02d", offset_min < 0 ? '-' : '+', a / 60 % 100, a % 60);
+    unsigned hh = (unsigned)(rem / 3600000), mi = (unsigned)(rem / 60000 % 60),
+             ss = (unsigned)(rem / 1000 % 60), frac = (unsigned)(rem % 1000);
+    if (y < 0 || y > 9999) { /* outside RFC 3339's four digits: never from a valid time */
+        snprintf(out, PD_RFC3339_MAX, "%04d-%02u-%02uT%02u:%02u:%02u", y, m, d, hh, mi, ss);
+        return out;
     }
-    if (frac)
-        snprintf(out, PD_RFC3339_MAX, "%04d-%02u-%02uT%02d:%02d:%02d.%03d%s", y, m, d, hh, mi, ss,
-                 frac, off);
-    else
-        snprintf(out, PD_RFC3339_MAX, "%04d-%02u-%02uT%02d:%02d:%02d%s", y, m, d, hh, mi, ss, off);
+    char *p = out;
+    p = put2(p, (unsigned)y / 100);
+    p = put2(p, (unsigned)y % 100);
+    *p++ = '-';
+    p = put2(p, m);
+    *p++ = '-';
+    p = put2(p, d);
+    *p++ = 'T';
+    p = put2(p, hh);
+    *p++ = ':';
+    p = put2(p, mi);
+    *p++ = ':';
+    p = put2(p, ss);
+    if (frac) {
+        *p++ = '.';
+        *p++ = (char)('0' + frac / 100);
+        p = put2(p, frac % 100);
+    }
+    if (offset_min == 0) {
+        *p++ = 'Z';
+    } else {
+        unsigned a = (unsigned)(offset_min < 0 ? -offset_min : offset_min);
+        *p++ = offset_min < 0 ? '-' : '+';
+        p = put2(p, a / 60 % 100);
+        *p++ = ':';
+        p = put2(p, a % 60);
+    }
+    *p = '\0';
     return out;
 }
 

@@ -78,8 +78,8 @@ test('the shipped calendars are in the binary: it works from any directory', () 
 test('a year outside the shipped calendars exits 1 with the reason', () => {
   for (const [args, year] of [
     [['--from', '2024-01-31T10:00:00+08:00', '--months', '1'], '2024'],
-    [['--from', '2026-12-25T10:00:00+08:00', '--working-days', '5'], '2027'],
-    [['--from', '2026-12-15T10:00:00+08:00', '--by-day', '3'], '2027'],
+    [['--from', '2027-12-24T10:00:00+08:00', '--working-days', '6'], '2028'],
+    [['--from', '2027-12-15T10:00:00+08:00', '--by-day', '3'], '2028'],
   ]) {
     const r = due(args);
     assert.equal(r.status, 1, show(r));
@@ -87,7 +87,10 @@ test('a year outside the shipped calendars exits 1 with the reason', () => {
     assert.match(r.stderr, /calendar\.year_unknown/, show(r));
     assert.match(r.stderr, new RegExp(`\\b${year}\\b`), show(r));
   }
-  // 4 working days from Fri 25 Dec 2026 stay in 2026 and are answered.
+  // 5 working days from Fri 24 Dec 2027 stay in 2027 (shipped, provisional) and are answered.
+  const r = due(['--from', '2027-12-24T10:00:00+08:00', '--working-days', '5']);
+  assert.equal(r.status, 0, show(r));
+  assert.equal(r.stdout.trim(), '2027-12-31T23:59:59+08:00');
   ok(['--from', '2026-12-25T10:00:00+08:00', '--working-days', '4'], '2026-12-31T23:59:59+08:00');
 });
 

@@ -84,4 +84,18 @@ extern const struct CMUnitTest ct_tests_notify[];
 extern const size_t ct_tests_notify_n;
 extern const struct CMUnitTest ct_tests_scans[];
 extern const size_t ct_tests_scans_n;
+extern const struct CMUnitTest ct_tests_ccrec[];
+extern const size_t ct_tests_ccrec_n;
+extern const struct CMUnitTest ct_tests_callcenter[];
+extern const size_t ct_tests_callcenter_n;
+extern const struct CMUnitTest ct_tests_problems[]; /* contract_problems.c (issue 4) */
+extern const size_t ct_tests_problems_n;
+extern const struct CMUnitTest ct_tests_bags[]; /* contract_bags.c (issue 4 item 2) */
+extern const size_t ct_tests_bags_n;
+extern const struct CMUnitTest ct_tests_tickets[]; /* contract_tickets.c (issue 5 part A) */
+extern const size_t ct_tests_tickets_n;
+extern const struct CMUnitTest ct_tests_service[]; /* contract_service.c (issue 5 part B) */
+extern const size_t ct_tests_service_n;
+extern const struct CMUnitTest ct_tests_trips[]; /* contract_trips.c (issue 4 item 2) */
+extern const size_t ct_tests_trips_n;
 #endif

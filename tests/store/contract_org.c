@@ -437,7 +437,8 @@ static void test_permission_matrix(void **state)
         human | P(ORDERS_READ) | P(TICKETS_READ) | P(TICKETS_WRITE) | P(PERSONAL_DATA_READ);
     want[PD_ROLE_CLAIMS_HANDLER] =
         human | P(ORDERS_READ) | P(TICKETS_READ) | P(CLAIMS) | P(PERSONAL_DATA_READ);
-    want[PD_ROLE_DISPATCHER] = human | P(ORDERS_READ) | P(DISPATCH) | P(PERSONAL_DATA_READ);
+    want[PD_ROLE_DISPATCHER] =
+        human | P(ORDERS_READ) | P(DISPATCH) | P(PERSONAL_DATA_READ) | P(TRIPS_MANAGE);
     want[PD_ROLE_ACCOUNT_MANAGER] =
         human | P(ORDERS_READ) | P(QUOTES) | P(CUSTOMERS) | P(TICKETS_READ) | P(REPORTS);
     want[PD_ROLE_RESIDENT_AGENT] =
@@ -445,14 +446,18 @@ static void test_permission_matrix(void **state)
     want[PD_ROLE_LEGAL] =
         human | P(ORDERS_READ) | P(TICKETS_READ) | P(CLAIMS) | P(PERSONAL_DATA_READ);
     want[PD_ROLE_ANALYST] = human | P(ORDERS_READ) | P(REPORTS) | P(CALLCENTER);
-    want[PD_ROLE_SUPERVISOR] = human | P(USERS_READ) | P(AUDIT_READ) | P(ORDERS_CREATE) |
-                               P(ORDERS_READ) | P(ORDERS_REVIEW) | P(QUOTES) | P(DISPATCH) |
-                               P(TICKETS_READ) | P(TICKETS_WRITE) | P(CLAIMS) | P(CUSTOMERS) |
-                               P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ) | P(GOODS_MANAGE);
+    want[PD_ROLE_SUPERVISOR] =
+        human | P(USERS_READ) | P(AUDIT_READ) | P(ORDERS_CREATE) | P(ORDERS_READ) |
+        P(ORDERS_REVIEW) | P(QUOTES) | P(DISPATCH) | P(TICKETS_READ) | P(TICKETS_WRITE) |
+        P(CLAIMS) | P(CUSTOMERS) | P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ) |
+        P(GOODS_MANAGE) | P(CALLCENTER_MANAGE) | P(CALLCENTER_QA) | P(CALLCENTER_IMPORT) |
+        P(TICKETS_SUPERVISE) | P(KB_EDIT) | P(TRIPS_MANAGE);
     want[PD_ROLE_MANAGER] = human | P(USERS_READ) | P(USERS_MANAGE) | P(AUDIT_READ) |
                             P(ORDERS_READ) | P(ORDERS_REVIEW) | P(QUOTES) | P(DISPATCH) |
                             P(TICKETS_READ) | P(TICKETS_WRITE) | P(CLAIMS) | P(CUSTOMERS) |
-                            P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ) | P(GOODS_MANAGE);
+                            P(CALLCENTER) | P(REPORTS) | P(PERSONAL_DATA_READ) | P(GOODS_MANAGE) |
+                            P(CALLCENTER_MANAGE) | P(CALLCENTER_IMPORT) | P(TICKETS_SUPERVISE) |
+                            P(KB_EDIT) | P(TRIPS_MANAGE);
     want[PD_ROLE_COURIER] = human | P(ORDERS_READ) | P(DISPATCH) | P(SCANS_WRITE);
     want[PD_ROLE_ADMIN] = ((uint64_t)1 << PD_PERM__COUNT) - 1;
     want[PD_ROLE_SCANNER] = P(SCANS_WRITE);

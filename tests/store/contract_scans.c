@@ -455,7 +455,9 @@ static struct pd_tracking trk(const char *no, enum pd_status status, bool has_or
     t.last_event_ms = last_event_ms;
     t.events = last_event_ms ? 1 : 0;
     t.updated_ms = T0 + 1000 * MIN;
-    t.public_json = "{}";
+    static const unsigned char empty[] = {1, 0, 0, 0, 0};
+    t.timeline = empty;
+    t.timeline_len = sizeof empty;
     return t;
 }
 
@@ -469,7 +471,7 @@ static void put(const struct pd_tracking *t)
 struct got_tracking {
     int n;
     struct pd_tracking t[16];
-    char json[16][512];
+    unsigned char timeline[16][512];
     int stop_after;
 };
 
@@ -478,8 +480,9 @@ static int collect_tracking(void *cls, const struct pd_tracking *t)
     struct got_tracking *g = cls;
     if (g->n < 16) {
         g->t[g->n] = *t;
-        snprintf(g->json[g->n], sizeof g->json[0], "%s", t->public_json);
-        g->t[g->n].public_json = g->json[g->n];
+        assert_true(t->timeline && t->timeline_len <= sizeof g->timeline[0]);
+        memcpy(g->timeline[g->n], t->timeline, t->timeline_len);
+        g->t[g->n].timeline = g->timeline[g->n];
     }
     g->n++;
     return g->stop_after && g->n >= g->stop_after ? -9 : 0;
@@ -508,8 +511,15 @@ static void test_tracking_put_get_replace(void **state)
     t.promised_ms = T0 + 3 * 1440 * MIN;
     t.events = 7;
     t.updated_ms = T0 + 91 * MIN;
-    t.public_json =
-        "{\"waybill_no\":\"x\",\"events\":[{\"node_name\":\"上海浦东\\\"转运\\\"中心\"}]}";
+    snprintf(t.customer_code, sizeof t.customer_code, "C-上海-01");
+    snprintf(t.node_path, sizeof t.node_path, "/1/4/9/");
+    snprintf(t.created_by, sizeof t.created_by, "k:3");
+    /* Bytes of every value, NUL and high bytes included: a BLOB, not text. */
+    unsigned char bytes[300];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = (unsigned char)(i * 7);
+    t.timeline = bytes;
+    t.timeline_len = sizeof bytes;
     put(&t);
 
     struct got_tracking g;
@@ -531,7 +541,11 @@ static void test_tracking_put_get_replace(void **state)
     assert_int_equal(r->last_event_ms, T0 + 90 * MIN);
     assert_int_equal(r->delivered_ms, 0);
     assert_int_equal(r->updated_ms, T0 + 91 * MIN);
-    assert_string_equal(r->public_json, t.public_json);
+    assert_string_equal(r->customer_code, "C-上海-01");
+    assert_string_equal(r->node_path, "/1/4/9/");
+    assert_string_equal(r->created_by, "k:3");
+    assert_int_equal(r->timeline_len, sizeof bytes);
+    assert_memory_equal(r->timeline, bytes, sizeof bytes);
 
     /* Replace: every field takes the new value. */
     struct pd_tracking t2 = trk(no, PD_ST_DELIVERED_LOCKER, true, T0 + 1, T0 + 200 * MIN);
@@ -539,7 +553,9 @@ static void test_tracking_put_get_replace(void **state)
     t2.parcels = 2;
     t2.events = 12;
     t2.delivered_ms = T0 + 200 * MIN;
-    t2.public_json = "{\"status\":\"delivered_locker\"}";
+    static const unsigned char two[] = {1, 0, 0, 0, 0, 0xFF};
+    t2.timeline = two;
+    t2.timeline_len = sizeof two;
     put(&t2);
     assert_int_equal(get(no, &g), PD_QS_ONE);
     r = &g.t[0];
@@ -553,7 +569,10 @@ static void test_tracking_put_get_replace(void **state)
     assert_int_equal(r->status, PD_ST_DELIVERED_LOCKER);
     assert_int_equal(r->events, 12);
     assert_int_equal(r->delivered_ms, T0 + 200 * MIN);
-    assert_string_equal(r->public_json, "{\"status\":\"delivered_locker\"}");
+    assert_string_equal(r->customer_code, "");
+    assert_string_equal(r->node_path, "");
+    assert_int_equal(r->timeline_len, sizeof two);
+    assert_memory_equal(r->timeline, two, sizeof two);
 
     /* Events without an order: has_order false, no order state. */
     char lone[PD_WB_NO_SIZE];

@@ -298,9 +298,9 @@ static void monthly_by_the_3rd(void **state)
     /* "By the 31st" in a 28-day month is its last day. */
     assert_int_equal(due_of(PD_CAL_MONTHLY_BY_DAY, 31, cst("2026-01-10T10:00:00")),
                      cst("2026-02-28T23:59:59"));
-    /* The December 2026 summary falls in 2027, which is not loaded. */
-    refused(PD_CAL_MONTHLY_BY_DAY, 3, cst("2026-12-01T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN,
-            "2027");
+    /* The December 2027 summary falls in 2028, which is not loaded. */
+    refused(PD_CAL_MONTHLY_BY_DAY, 3, cst("2027-12-01T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN,
+            "2028");
 }
 
 static void refused_outside_the_loaded_years(void **state)
@@ -309,18 +309,23 @@ static void refused_outside_the_loaded_years(void **state)
     /* Invariant 1: the event's year, every day counted and the deadline's year. */
     refused(PD_CAL_WORKING_DAYS, 1, cst("2024-12-31T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN, "2024");
     refused(PD_CAL_HOURS, 1, cst("2024-12-31T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN, "2024");
-    /* Fri 25 Dec 2026: Mon 28 - Thu 31 Dec are 4 working days; the 5th would be in
-     * 2027. 4 is fine; 5 is refused instead of being counted on weekends only. */
-    assert_int_equal(due_of(PD_CAL_WORKING_DAYS, 4, cst("2026-12-25T10:00:00")),
-                     cst("2026-12-31T23:59:59"));
-    refused(PD_CAL_WORKING_DAYS, 5, cst("2026-12-25T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN, "2027");
-    assert_int_equal(due_of(PD_CAL_CALENDAR_DAYS, 1, cst("2026-12-30T10:00:00")),
-                     cst("2026-12-31T23:59:59"));
-    refused(PD_CAL_CALENDAR_DAYS, 2, cst("2026-12-30T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN,
-            "2027");
-    refused(PD_CAL_HOURS, 24, cst("2026-12-31T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN, "2027");
+    /* Across the shipped years: Fri 25 Dec 2026 + 5 working days is Mon 4 Jan 2027
+     * (Mon 28 - Thu 31 Dec are 4; Fri 1 Jan 2027 is New Year's Day). */
+    assert_int_equal(due_of(PD_CAL_WORKING_DAYS, 5, cst("2026-12-25T10:00:00")),
+                     cst("2027-01-04T23:59:59"));
+    /* Fri 24 Dec 2027: Mon 27 - Fri 31 Dec are 5 working days; the 6th would be in
+     * 2028. 5 is fine; 6 is refused instead of being counted on weekends only. */
+    assert_int_equal(due_of(PD_CAL_WORKING_DAYS, 5, cst("2027-12-24T10:00:00")),
+                     cst("2027-12-31T23:59:59"));
+    refused(PD_CAL_WORKING_DAYS, 6, cst("2027-12-24T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN, "2028");
+    assert_int_equal(due_of(PD_CAL_CALENDAR_DAYS, 1, cst("2027-12-30T10:00:00")),
+                     cst("2027-12-31T23:59:59"));
+    refused(PD_CAL_CALENDAR_DAYS, 2, cst("2027-12-30T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN,
+            "2028");
+    refused(PD_CAL_HOURS, 24, cst("2027-12-31T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN, "2028");
     /* The message says what is loaded. */
-    refused(PD_CAL_HOURS, 24, cst("2026-12-31T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN, "2025, 2026");
+    refused(PD_CAL_HOURS, 24, cst("2027-12-31T10:00:00"), PD_E_CALENDAR_YEAR_UNKNOWN,
+            "2025, 2026, 2027");
 }
 
 static void bad_limits_and_regions(void **state)
@@ -591,13 +596,13 @@ static void warn_point(void **state)
 
 /* ---- the loader --------------------------------------------------------- */
 
-static const char good_2027[] = "# a test year\n"
+static const char good_2028[] = "# a test year\n"
                                 "date\tkind\tname\r\n" /* CRLF from a Windows editor */
                                 "\n"
-                                "2027-01-01\tholiday\t元旦\n"
-                                "2027-01-02\tholiday\t元旦\n"
-                                "2027-01-03\tholiday\t元旦\n"
-                                "2027-01-09\tworkday\t调休上班\n";
+                                "2028-01-01\tholiday\t元旦\n"
+                                "2028-01-02\tholiday\t元旦\n"
+                                "2028-01-03\tholiday\t元旦\n"
+                                "2028-01-09\tworkday\t调休上班\n";
 
 static pd_err load_text(pd_calendar *c, const char *name, const char *text, char *detail)
 {
@@ -611,19 +616,20 @@ static void loader_accepts_a_year_and_uses_it(void **state)
     assert_non_null(c);
     char detail[PD_CALENDAR_DETAIL_MAX];
     assert_int_equal(pd_calendar_load_shipped(c, detail), PD_OK);
-    assert_int_equal(load_text(c, "CN-2027.tsv", good_2027, detail), PD_OK);
+    assert_int_equal(load_text(c, "CN-2028.tsv", good_2028, detail), PD_OK);
     char years[64];
-    assert_string_equal(pd_calendar_years_text(c, "CN", years, sizeof years), "2025, 2026, 2027");
+    assert_string_equal(pd_calendar_years_text(c, "CN", years, sizeof years),
+                        "2025, 2026, 2027, 2028");
     assert_string_equal(pd_calendar_years_text(c, "HK", years, sizeof years), "none");
-    /* Now Fri 25 Dec 2026 + 5 working days can be answered: Mon 28 - Thu 31 Dec,
-     * 1-3 Jan off, Mon 4 Jan 2027 the 5th. */
+    /* Now Fri 24 Dec 2027 + 6 working days can be answered: Mon 27 - Fri 31 Dec,
+     * 1-3 Jan off, Tue 4 Jan 2028 the 6th. */
     struct pd_calendar_due d;
-    assert_int_equal(pd_calendar_due(c, NULL, (struct pd_calendar_limit){PD_CAL_WORKING_DAYS, 5},
-                                     cst("2026-12-25T10:00:00"), NULL, 0, 0, &d, detail),
+    assert_int_equal(pd_calendar_due(c, NULL, (struct pd_calendar_limit){PD_CAL_WORKING_DAYS, 6},
+                                     cst("2027-12-24T10:00:00"), NULL, 0, 0, &d, detail),
                      PD_OK);
-    assert_int_equal(d.due_ms, cst("2027-01-04T23:59:59"));
+    assert_int_equal(d.due_ms, cst("2028-01-04T23:59:59"));
     /* The same year twice is refused and changes nothing. */
-    assert_int_equal(load_text(c, "CN-2027.tsv", good_2027, detail), PD_E_CALENDAR_DATA_INVALID);
+    assert_int_equal(load_text(c, "CN-2028.tsv", good_2028, detail), PD_E_CALENDAR_DATA_INVALID);
     assert_non_null(strstr(detail, "already loaded"));
     /* A regional file: its region is everything before the year. */
     assert_int_equal(load_text(c, "data/CN-XJ-2026.tsv", "date\tkind\tname\n", detail), PD_OK);
@@ -679,10 +685,10 @@ static void loader_reads_a_directory(void **state)
     char dir[] = "/tmp/pd-cal-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char path[256];
-    snprintf(path, sizeof path, "%s/CN-2027.tsv", dir);
+    snprintf(path, sizeof path, "%s/CN-2028.tsv", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    fputs(good_2027, f);
+    fputs(good_2028, f);
     fclose(f);
     snprintf(path, sizeof path, "%s/README", dir); /* not a .tsv: ignored */
     f = fopen(path, "w");
@@ -694,11 +700,11 @@ static void loader_reads_a_directory(void **state)
     char detail[PD_CALENDAR_DETAIL_MAX] = "";
     assert_int_equal(pd_calendar_load_dir(c, dir, detail), PD_OK);
     bool w = true;
-    assert_int_equal(pd_calendar_is_working(c, NULL, 2027, 1, 1, &w, NULL, detail), PD_OK);
+    assert_int_equal(pd_calendar_is_working(c, NULL, 2028, 1, 1, &w, NULL, detail), PD_OK);
     assert_false(w);
-    assert_int_equal(pd_calendar_is_working(c, NULL, 2027, 1, 9, &w, NULL, detail), PD_OK);
-    assert_true(w); /* Saturday, make-up */
-    /* Only 2027 was loaded from there. */
+    assert_int_equal(pd_calendar_is_working(c, NULL, 2028, 1, 9, &w, NULL, detail), PD_OK);
+    assert_true(w); /* Sunday, make-up */
+    /* Only 2028 was loaded from there. */
     assert_int_equal(pd_calendar_is_working(c, NULL, 2026, 1, 5, &w, NULL, detail),
                      PD_E_CALENDAR_YEAR_UNKNOWN);
     pd_calendar_free(c);
@@ -716,7 +722,7 @@ static void loader_reads_a_directory(void **state)
     unlink(path);
     snprintf(path, sizeof path, "%s/README", dir);
     unlink(path);
-    snprintf(path, sizeof path, "%s/CN-2027.tsv", dir);
+    snprintf(path, sizeof path, "%s/CN-2028.tsv", dir);
     unlink(path);
     /* An empty directory and a missing one are errors too. */
     c = pd_calendar_new();

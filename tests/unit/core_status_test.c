@@ -102,8 +102,9 @@ static void ranks_follow_the_path(void **state)
 static void reasons(void **state)
 {
     (void)state;
-    static const char *const names[] = {"other", "unreachable", "refused",    "address", "damaged",
-                                        "lost",  "missort",     "prohibited", "delayed"};
+    static const char *const names[] = {"other",   "unreachable", "refused", "address",
+                                        "damaged", "lost",        "missort", "prohibited",
+                                        "delayed", "no_update"};
     assert_int_equal(PD_REASON__COUNT, sizeof names / sizeof *names);
     for (int i = 0; i < PD_REASON__COUNT; i++) {
         assert_string_equal(pd_scan_reason_names[i], names[i]);
@@ -196,6 +197,8 @@ static void failures_and_exceptions_by_reason(void **state)
         {PD_REASON_MISSORT, "attempt_failed", "exception"},
         {PD_REASON_PROHIBITED, "attempt_failed", "exception"},
         {PD_REASON_DELAYED, "attempt_failed", "exception"},
+        /* the stale-parcel job's exception scan (http/monitor.c) */
+        {PD_REASON_NO_UPDATE, "attempt_failed", "no_update"},
     };
     assert_int_equal(sizeof cases / sizeof *cases, PD_REASON__COUNT);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -111,6 +111,9 @@ static void time_round_trip(void **state)
     assert_true(pd_time_parse("2026-11-23T02:00:00.123Z", &ms));
     assert_int_equal(ms, 1795399200123LL);
     assert_string_equal(pd_time_format(ms, 480, out), "2026-11-23T10:00:00.123+08:00");
+    /* milliseconds keep their leading zeros */
+    assert_string_equal(pd_time_format(1795399200007LL, 480, out), "2026-11-23T10:00:00.007+08:00");
+    assert_string_equal(pd_time_format(1795399200050LL, 0, out), "2026-11-23T02:00:00.050Z");
     /* the China date differs from the UTC date before 08:00 */
     assert_true(pd_time_parse("2026-02-14T23:30:00Z", &ms));
     assert_string_equal(pd_time_format(ms, 480, out), "2026-02-15T07:30:00+08:00");

@@ -16,6 +16,8 @@ import { PasswordPage } from './password.js';
 import { OrdersPage } from './orders.js';
 import { WebhooksPage } from './webhooks.js';
 import { TrackingPage } from './tracking.js';
+import { CallcenterPage } from './callcenter.js';
+import { TicketsPage } from './tickets.js';
 
 function useHashRoute() {
   const [route, setRoute] = useState(currentRoute);
@@ -37,6 +39,8 @@ function Page({ me, route }) {
   if (id === 'admin') return html`<${AdminPage} me=${me} section=${route[1]} />`;
   if (id === 'goods') return html`<${GoodsPage} me=${me} />`;
   if (id === 'tracking') return html`<${TrackingPage} me=${me} arg=${route[1]} />`;
+  if (id === 'callcenter') return html`<${CallcenterPage} me=${me} section=${route[1]} />`;
+  if (id === 'tickets') return html`<${TicketsPage} me=${me} section=${route[1]} />`;
   if (id === 'customers' && route[1] === 'webhooks') {
     return html`<${WebhooksPage} me=${me} section=${route[2]} />`;
   }

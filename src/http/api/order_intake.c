@@ -61,6 +61,7 @@ struct order {
     const char *goods_name, *goods_category;
     int64_t qty, weight, len, wid, hei, value, cod, parcels, expected_total;
     bool expected_present, packaging, submit;
+    bool return_receipt; /* 签收回单: the signed receipt goes back to the sender (receipts.c) */
     int64_t window_from, window_to;
     const json_t *agency;
     const char *agency_codes[PD_QUOTE_MAX_AGENCY];
@@ -144,6 +145,7 @@ static bool decode(struct pd_app *app, const json_t *body, bool public_form, pd_
         pd_spec_str("remarks", &o->remarks, PD_OPT, 0, 500),
         pd_spec_int("expected_total_fen", &o->expected_total, PD_OPT, 0, INT64_C(100000000000)),
         pd_spec_bool("submit", &o->submit, PD_OPT),
+        pd_spec_bool("return_receipt", &o->return_receipt, PD_OPT),
         pd_spec_end(),
     };
     for (struct pd_spec *sp = spec; sp->path; sp++) {
@@ -296,6 +298,7 @@ static json_t *order_doc(const struct order *o)
         json_object_set_new(d, "expected_total_fen", json_integer(o->expected_total));
     if (o->special_rate_no) /* kept, so that edits and re-weighing price with it again */
         json_object_set_new(d, "special_rate_no", json_string(o->special_rate_no));
+    json_object_set_new(d, "return_receipt", json_boolean(o->return_receipt));
     return d;
 }
 
@@ -762,6 +765,13 @@ static pd_qs create_tx(pd_db *db, void *cls)
         a.detail = detail;
         qs = db->ops->audit_insert(db, &a);
         free(detail);
+    }
+    if (qs > 0 && o->return_receipt) { /* the receipt to bring back (receipts.c) */
+        struct pd_receipt rr = {.node_id = w.node_id, .required_ms = w.created_ms};
+        memcpy(rr.waybill_no, w.waybill_no, sizeof rr.waybill_no);
+        pd_qs rq = db->ops->receipt_insert(db, &rr);
+        if (rq < 0)
+            qs = rq;
     }
     if (qs > 0) {
         /* Scans may have come before the order: tracking now has both. */

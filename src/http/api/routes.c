@@ -95,6 +95,20 @@ const struct pd_route pd_api_routes[] = {
      pd_api_scans_create},
     {PD_GET, "/api/v1/tracking/{no}", P(TRACKING_READ), 0, pd_api_tracking_get},
     {PD_GET, "/api/v1/public/tracking/{no}", PD_ROUTE_PUBLIC, 0, pd_api_public_tracking_get},
+    /* Bags (issue 4 item 2, bags.c): staff, within their network. */
+    {PD_GET, "/api/v1/bags/{bag_no}", P(TRACKING_READ), 0, pd_api_bag_get},
+    /* Vehicles, trips and loading plans (issue 4 item 2, trips.c): planned by
+     * dispatch, read with tracking.read; network scope in the handler. */
+    {PD_GET, "/api/v1/vehicles", P(TRACKING_READ), 0, pd_api_vehicles_list},
+    {PD_POST, "/api/v1/vehicles", P(TRIPS_MANAGE), PD_ROUTE_JSON, pd_api_vehicles_create},
+    {PD_GET, "/api/v1/trips", P(TRACKING_READ), 0, pd_api_trips_list},
+    {PD_POST, "/api/v1/trips", P(TRIPS_MANAGE), PD_ROUTE_JSON, pd_api_trips_create},
+    {PD_GET, "/api/v1/trips/{no}", P(TRACKING_READ), 0, pd_api_trips_get},
+    {PD_POST, "/api/v1/trips/{no}/plan", P(TRIPS_MANAGE), PD_ROUTE_JSON, pd_api_trips_plan},
+    {PD_DELETE, "/api/v1/trips/{no}/plan/{kind}/{item_no}", P(TRIPS_MANAGE), 0,
+     pd_api_trips_unplan},
+    {PD_POST, "/api/v1/trips/{no}/state", P(TRIPS_MANAGE), PD_ROUTE_JSON, pd_api_trips_state},
+    {PD_GET, "/api/v1/trips/{no}/loading-order", P(TRACKING_READ), 0, pd_api_trips_loading_order},
 
     /* Webhooks: holders of `customers` and customer systems, which the
      * handler checks (a customer system sees only its own). */
@@ -109,6 +123,116 @@ const struct pd_route pd_api_routes[] = {
     {PD_GET, "/api/v1/permissions", P(USERS_READ), 0, pd_api_permissions_get},
     {PD_PUT, "/api/v1/permissions/{role}", P(PERMISSIONS_MANAGE), PD_ROUTE_JSON,
      pd_api_permissions_put},
+
+    /* Problem parcels the stale-parcel job opens, and return receipts
+     * (issue 4): read by service staff; receipt steps posted by devices and
+     * couriers like scans. */
+    {PD_GET, "/api/v1/problems", P(TRACKING_READ), 0, pd_api_problems_list},
+    {PD_POST, "/api/v1/waybills/{no}/receipt/events", P(SCANS_WRITE), PD_ROUTE_JSON,
+     pd_api_receipts_event},
+    {PD_GET, "/api/v1/waybills/{no}/receipt", P(TRACKING_READ), 0, pd_api_receipts_get},
+    {PD_GET, "/api/v1/receipts", P(TRACKING_READ), 0, pd_api_receipts_list},
+
+    /* The call centre's own records (issue 6 part B, docs/callcenter.md). Lists
+     * are for any staff member: holders of a callcenter permission read their
+     * network, an agent only its own scores and shifts (the handler decides).
+     * Writes are a person's. The screen pop is for whoever takes orders' calls. */
+    {PD_GET, "/api/v1/callcenter/agents", PD_ROUTE_AUTH, 0, pd_api_cc_agents_list},
+    {PD_POST, "/api/v1/callcenter/agents", P(CALLCENTER_MANAGE), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_cc_agents_create},
+    {PD_PATCH, "/api/v1/callcenter/agents/{id}", P(CALLCENTER_MANAGE),
+     PD_ROUTE_JSON | PD_ROUTE_USER_ONLY, pd_api_cc_agents_update},
+    {PD_GET, "/api/v1/callcenter/qa-forms", PD_ROUTE_AUTH, 0, pd_api_cc_qa_forms_list},
+    {PD_POST, "/api/v1/callcenter/qa-forms", P(CALLCENTER_QA), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_cc_qa_forms_create},
+    {PD_GET, "/api/v1/callcenter/qa-scores", PD_ROUTE_AUTH, 0, pd_api_cc_qa_scores_list},
+    {PD_POST, "/api/v1/callcenter/qa-scores", P(CALLCENTER_QA), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_cc_qa_scores_create},
+    {PD_GET, "/api/v1/callcenter/shifts", PD_ROUTE_AUTH, 0, pd_api_cc_shifts_list},
+    {PD_POST, "/api/v1/callcenter/shifts", P(CALLCENTER_MANAGE), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_cc_shifts_create},
+    {PD_POST, "/api/v1/callcenter/attendance", P(CALLCENTER_MANAGE),
+     PD_ROUTE_JSON | PD_ROUTE_USER_ONLY, pd_api_cc_attendance_create},
+    {PD_GET, "/api/v1/callcenter/costs", P(CALLCENTER), 0, pd_api_cc_costs_list},
+    {PD_POST, "/api/v1/callcenter/costs", P(CALLCENTER_MANAGE), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_cc_costs_create},
+    {PD_GET, "/api/v1/callcenter/own", P(CALLCENTER), 0, pd_api_cc_own_get},
+    {PD_GET, "/api/v1/callcenter/lookup", P(ORDERS_READ), 0, pd_api_cc_lookup},
+
+    /* The call centre's telephone log (issue 6 part A): indicators, and the
+     * telephone system's live feed of queue_log lines (read raw, in pieces). */
+    {PD_GET, "/api/v1/callcenter/stats", P(CALLCENTER), 0, pd_api_callcenter_stats},
+    {PD_POST, "/api/v1/callcenter/queue-log", P(CALLCENTER_IMPORT), PD_ROUTE_STREAM,
+     pd_api_callcenter_feed},
+    {PD_GET, "/api/v1/callcenter/live", P(CALLCENTER), 0, pd_api_callcenter_live},
+    /* The service desk, part B (issue 5: docs/service-desk-problems.md). Problem
+     * parcels: read like the queue (tracking.read, the handler refuses customer
+     * systems), handled by tickets.write holders in person; evidence read raw.
+     * The monthly review needs reports. Knowledge base: every staff member
+     * reads, kb.edit writes. Handover: any staff member of a node. */
+    {PD_POST, "/api/v1/problems", P(TICKETS_WRITE), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_problems_create},
+    {PD_GET, "/api/v1/problems/{id}", P(TRACKING_READ), 0, pd_api_problems_get},
+    {PD_POST, "/api/v1/problems/{id}/actions", P(TICKETS_WRITE), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_problems_action},
+    {PD_POST, "/api/v1/problems/{id}/contacts", P(TICKETS_WRITE),
+     PD_ROUTE_JSON | PD_ROUTE_USER_ONLY, pd_api_problems_contact},
+    {PD_POST, "/api/v1/problems/{id}/close", P(TICKETS_WRITE), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_problems_close},
+    {PD_POST, "/api/v1/problems/{id}/evidence", P(TICKETS_WRITE),
+     PD_ROUTE_RAW | PD_ROUTE_BIG_BODY | PD_ROUTE_USER_ONLY, pd_api_problems_evidence_upload},
+    {PD_GET, "/api/v1/problems/{id}/evidence/{eid}", P(TRACKING_READ), 0,
+     pd_api_problems_evidence_get},
+    {PD_GET, "/api/v1/stats/problems", P(REPORTS), 0, pd_api_problems_stats},
+    {PD_GET, "/api/v1/kb/search", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY, pd_api_kb_search},
+    {PD_GET, "/api/v1/kb/articles", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY, pd_api_kb_list},
+    {PD_POST, "/api/v1/kb/articles", P(KB_EDIT), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_kb_create},
+    {PD_GET, "/api/v1/kb/articles/{id}", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY, pd_api_kb_get},
+    {PD_PATCH, "/api/v1/kb/articles/{id}", P(KB_EDIT), PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_kb_update},
+    {PD_DELETE, "/api/v1/kb/articles/{id}", P(KB_EDIT), PD_ROUTE_USER_ONLY, pd_api_kb_delete},
+    {PD_POST, "/api/v1/handovers", PD_ROUTE_AUTH, PD_ROUTE_JSON | PD_ROUTE_USER_ONLY,
+     pd_api_handovers_create},
+    {PD_GET, "/api/v1/handovers", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY, pd_api_handovers_list},
+    {PD_GET, "/api/v1/handovers/{id}", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY, pd_api_handovers_get},
+    {PD_POST, "/api/v1/handovers/{id}/ack", PD_ROUTE_AUTH, PD_ROUTE_JSON_OPT | PD_ROUTE_USER_ONLY,
+     pd_api_handovers_ack},
+    /* The service desk, part A (issue 5; docs/service-desk.md): tickets for staff,
+     * the escalation inbox, statistics, and the public complaint pages. */
+    {PD_GET, "/api/v1/ticket-refdata", PD_ROUTE_AUTH, 0, pd_api_ticket_refdata},
+    {PD_GET, "/api/v1/public/ticket-refdata", PD_ROUTE_PUBLIC, 0, pd_api_ticket_refdata},
+    {PD_POST, "/api/v1/tickets", P(TICKETS_WRITE), PD_ROUTE_JSON, pd_api_tickets_create},
+    {PD_GET, "/api/v1/tickets", P(TICKETS_READ), 0, pd_api_tickets_list},
+    {PD_GET, "/api/v1/tickets/{no}", P(TICKETS_READ), 0, pd_api_tickets_get},
+    {PD_PATCH, "/api/v1/tickets/{no}", P(TICKETS_WRITE), PD_ROUTE_JSON, pd_api_tickets_patch},
+    {PD_POST, "/api/v1/tickets/{no}/status", P(TICKETS_WRITE), PD_ROUTE_JSON,
+     pd_api_tickets_status},
+    {PD_POST, "/api/v1/tickets/{no}/notes", P(TICKETS_WRITE), PD_ROUTE_JSON, pd_api_tickets_note},
+    {PD_POST, "/api/v1/tickets/{no}/replies", P(TICKETS_WRITE), PD_ROUTE_JSON,
+     pd_api_tickets_reply},
+    {PD_POST, "/api/v1/tickets/{no}/actions", P(TICKETS_WRITE), PD_ROUTE_JSON,
+     pd_api_tickets_action},
+    {PD_POST, "/api/v1/tickets/{no}/reopen", P(TICKETS_WRITE), PD_ROUTE_JSON,
+     pd_api_tickets_reopen},
+    {PD_POST, "/api/v1/tickets/{no}/satisfaction", P(TICKETS_WRITE), PD_ROUTE_JSON,
+     pd_api_tickets_satisfaction},
+    {PD_POST, "/api/v1/tickets/{no}/corrective-actions", P(TICKETS_WRITE), PD_ROUTE_JSON,
+     pd_api_tickets_corrective_create},
+    {PD_GET, "/api/v1/corrective-actions", P(TICKETS_READ), 0, pd_api_corrective_list},
+    {PD_PATCH, "/api/v1/corrective-actions/{id}", P(TICKETS_WRITE), PD_ROUTE_JSON,
+     pd_api_corrective_patch},
+    {PD_GET, "/api/v1/me/notifications", PD_ROUTE_AUTH, PD_ROUTE_USER_ONLY,
+     pd_api_me_notifications},
+    {PD_POST, "/api/v1/me/notifications/{id}/read", PD_ROUTE_AUTH,
+     PD_ROUTE_USER_ONLY | PD_ROUTE_JSON_OPT, pd_api_me_notification_read},
+    {PD_GET, "/api/v1/stats/complaints", P(REPORTS), 0, pd_api_stats_complaints},
+    {PD_GET, "/api/v1/stats/csat", P(REPORTS), 0, pd_api_stats_csat},
+    {PD_POST, "/api/v1/public/complaints", PD_ROUTE_PUBLIC, PD_ROUTE_JSON,
+     pd_api_public_complaints_create},
+    {PD_GET, "/api/v1/public/complaints/{no}", PD_ROUTE_PUBLIC, 0, pd_api_public_complaints_get},
+    {PD_POST, "/api/v1/public/complaints/{no}/reopen", PD_ROUTE_PUBLIC, PD_ROUTE_JSON,
+     pd_api_public_complaints_reopen},
 };
 
 const size_t pd_api_nroutes = sizeof(pd_api_routes) / sizeof(pd_api_routes[0]);

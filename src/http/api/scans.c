@@ -13,6 +13,17 @@
  * unacknowledged batch gets its events back as duplicates, stored once
  * (idempotency key: device_id + device_seq).
  *
+ * Bags (docs/tracking.md "Bags"): a bag scan naming a parcel puts it in
+ * the bag and an unbag scan takes it out (store ops bag_add/bag_remove, run
+ * only for those types). An event naming only a bag_no is a bag event:
+ * stored once in bag_events under its own idempotency key and, when new,
+ * expanded in the same transaction into one ordinary scan per parcel the
+ * bag held at the event's time (device "bag/<bag_no>", sequence
+ * bag event id x 10000 + index), whose tracking rows are rebuilt with the
+ * others. It counts as one accepted event; the answer then adds
+ * "expanded". An ordinary batch does none of this: no query is added per
+ * ordinary event, only a type test.
+ *
  * Limits (docs/tracking.md): at most PD_SCAN_BATCH_MAX events are taken
  * from one request; the events after them are each rejected with
  * scan.batch_too_large for the device to send again. A body of more than
@@ -31,6 +42,7 @@
 #include "http/api/common.h"
 #include "http/api/tracking_build.h"
 #include "http/app.h"
+#include "http/ingest.h"
 #include "http/json_spec.h"
 #include "http/node_cache.h"
 #include "http/reply.h"
@@ -41,6 +53,8 @@
 #define PD_SCAN_BATCH_MAX    1000  /* events taken from one request */
 #define PD_SCAN_BATCH_REFUSE 10000 /* more than this: the request is refused whole */
 #define PD_SCAN_TEMP_MAX_C   100   /* |temperature_c| */
+#define PD_BAG_CAPACITY      9999  /* parcels in one bag: the index part of an expanded sequence */
+#define PD_BAG_EXPAND_MAX    20000 /* scans the bag events of one request may expand into */
 
 /* One event of the batch as it goes through the checks. */
 struct ev {
@@ -49,6 +63,7 @@ struct ev {
     char field[160];   /* with its index prefix: "[3].node" */
     char detail[256];
     bool node_missing; /* failed only on its node code: worth a second look */
+    bool bag_event;    /* names only a bag_no (no waybill_no, no parcel_no) */
     /* decoded */
     const char *type_s, *node, *operator_, *device_id, *bag_no, *trip_no, *signer, *reason, *photo;
     struct pd_scan s;
@@ -134,6 +149,25 @@ static bool take_temperature(struct ev *e, int index, const json_t *v)
     return true;
 }
 
+/* The types a scan naming only a bag may have: those a sealed bag goes
+ * through as one piece. */
+static bool bag_event_type(enum pd_scan_type t)
+{
+    switch (t) {
+    case PD_SCAN_ARRIVAL:
+    case PD_SCAN_SORT:
+    case PD_SCAN_DEPARTURE:
+    case PD_SCAN_LOAD:
+    case PD_SCAN_UNLOAD:
+    case PD_SCAN_UNBAG:
+    case PD_SCAN_STATION_ARRIVAL:
+    case PD_SCAN_EXCEPTION:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Decode @p e->obj into the event; false with the rejection set. */
 static bool decode_event(struct ev *e, int index, pd_arena *arena)
 {
@@ -179,8 +213,8 @@ static bool decode_event(struct ev *e, int index, pd_arena *arena)
         !fits(e, index, e->reason, PD_SCAN_TEXT_MAX, "reason") ||
         !fits(e, index, e->photo, PD_SCAN_TEXT_MAX, "photo"))
         return false;
-    if (!wb && !pcl) {
-        reject(e, index, PD_E_JSON_MISSING, "waybill_no", "waybill_no or parcel_no");
+    if (!wb && !pcl && !e->bag_no) {
+        reject(e, index, PD_E_JSON_MISSING, "waybill_no", "waybill_no or parcel_no (or bag_no)");
         return false;
     }
     if ((wb && !take_number(e, index, wb, "waybill_no")) ||
@@ -188,6 +222,13 @@ static bool decode_event(struct ev *e, int index, pd_arena *arena)
         return false;
     if (!pd_scan_type_parse(e->type_s, &e->s.type)) {
         reject(e, index, PD_E_SCAN_TYPE_UNKNOWN, "type", NULL);
+        return false;
+    }
+    e->bag_event = !wb && !pcl;
+    if (e->bag_event && !bag_event_type(e->s.type)) {
+        reject(e, index, PD_E_SCAN_BAG_TYPE, "type",
+               "arrival, sort, departure, load, unload, unbag, station_arrival or exception "
+               "when only bag_no is given");
         return false;
     }
     if (temp && !take_temperature(e, index, temp))
@@ -231,7 +272,19 @@ static void check_event(struct pd_req *rq, struct ev *e, int index,
         }
     }
     const char *field = NULL;
-    pd_err err = pd_scan_check(&e->s, now_ms, &field);
+    pd_err err;
+    if (e->bag_event) {
+        /* The rules of the type hold for a bag event too; the number it
+         * lacks is stood in for by a valid one (never stored). */
+        struct pd_scan s = e->s;
+        char stand_in[PD_WAYBILL_NO_SIZE];
+        pd_waybill_no_format(1, stand_in);
+        s.waybill_no = stand_in;
+        s.parcel_no = "";
+        err = pd_scan_check(&s, now_ms, &field);
+    } else {
+        err = pd_scan_check(&e->s, now_ms, &field);
+    }
     if (err != PD_OK) {
         reject(e, index, err, field, NULL);
         return;
@@ -251,10 +304,29 @@ struct batch {
     struct pd_scan_row *rows;
     int *row_of; /* event index → row index, -1 when not stored */
     int n_rows;
-    bool *dup;            /* per row, from the store */
-    const char **touched; /* waybills with a new event, sorted, distinct */
-    int n_touched;
+    bool *dup;                        /* per row, from the store */
+    const struct pd_scan_row **fresh; /* the new (not duplicate) rows, by waybill */
+    int n_fresh;
     int accepted, duplicates;
+    /* bags: only set when the batch has bag/unbag scans or bag events */
+    int n_bagrows;   /* rows of type bag or unbag */
+    struct bev *bev; /* the bag events, in index order */
+    int n_bev;
+    int expanded; /* scans the bag events expanded into (this try of the transaction) */
+    int fresh_cap;
+};
+
+/* A bag event of the batch and what the transaction made of it. */
+struct bev {
+    int index; /* into ev */
+    pd_err err;
+    const char *field;
+    char detail[160];
+    bool dup;
+    int expanded;
+    struct pd_scan_row *rows; /* its expansion (owned), valid until the batch is freed */
+    int n_rows;
+    bool *rdup;
 };
 
 static bool blank(const char *s, size_t n)
@@ -359,7 +431,12 @@ static void batch_free(struct batch *b)
     free(b->rows);
     free(b->row_of);
     free(b->dup);
-    free(b->touched);
+    free(b->fresh);
+    for (int k = 0; k < b->n_bev; k++) {
+        free(b->bev[k].rows);
+        free(b->bev[k].rdup);
+    }
+    free(b->bev);
 }
 
 /* ---- storing ---------------------------------------------------------------- */
@@ -405,6 +482,22 @@ static uint64_t key_hash(const char *device, int64_t seq)
     return (h ^ (uint64_t)seq) * 1099511628211ull;
 }
 
+/* Take event @p i as a bag event; false when an earlier bag event of the
+ * batch has its key (a repeat: a duplicate at once). bev has room for
+ * every event (make_rows allocated it). */
+static bool add_bag_event(struct batch *b, int i)
+{
+    const struct pd_scan *s = &b->ev[i].s;
+    for (int k = 0; k < b->n_bev; k++) {
+        const struct pd_scan *o = &b->ev[b->bev[k].index].s;
+        if (o->device_seq == s->device_seq && !strcmp(o->device_id, s->device_id))
+            return false;
+    }
+    memset(&b->bev[b->n_bev], 0, sizeof b->bev[b->n_bev]);
+    b->bev[b->n_bev++].index = i;
+    return true;
+}
+
 /* The rows to store: the good events, a repeat of an earlier event of the
  * same batch (same device and sequence) counted as a duplicate at once. */
 static bool make_rows(struct batch *b, int64_t now_ms)
@@ -416,9 +509,16 @@ static bool make_rows(struct batch *b, int64_t now_ms)
     while (slots < (size_t)good * 2)
         slots <<= 1;
     b->rows = malloc((size_t)(good ? good : 1) * sizeof *b->rows);
-    b->row_of = malloc((size_t)(b->n ? b->n : 1) * sizeof *b->row_of);
+    b->row_of = malloc((size_t)(b->n > 0 ? b->n : 1) * sizeof *b->row_of);
     b->dup = calloc((size_t)(good ? good : 1), sizeof *b->dup);
     int *table = malloc(slots * sizeof *table);
+    int bag_events = 0;
+    for (int i = 0; i < b->n; i++)
+        bag_events += b->ev[i].err == PD_OK && b->ev[i].bag_event;
+    if (bag_events && !(b->bev = calloc((size_t)bag_events, sizeof *b->bev))) {
+        free(table);
+        return false;
+    }
     if (!b->rows || !b->row_of || !b->dup || !table) {
         free(table);
         return false;
@@ -430,6 +530,11 @@ static bool make_rows(struct batch *b, int64_t now_ms)
         struct ev *e = &b->ev[i];
         if (e->err != PD_OK)
             continue;
+        if (e->bag_event) {
+            if (!add_bag_event(b, i))
+                b->duplicates++;
+            continue;
+        }
         size_t k = key_hash(e->s.device_id, e->s.device_seq) & (slots - 1);
         bool repeat = false;
         for (; table[k] >= 0; k = (k + 1) & (slots - 1)) {
@@ -445,38 +550,281 @@ static bool make_rows(struct batch *b, int64_t now_ms)
         }
         table[k] = b->n_rows;
         b->row_of[i] = b->n_rows;
+        b->n_bagrows += e->s.type == PD_SCAN_BAG || e->s.type == PD_SCAN_UNBAG;
         fill_row(&b->rows[b->n_rows++], &e->s, now_ms);
     }
     free(table);
     return true;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_waybill(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp((*(const struct pd_scan_row *const *)a)->waybill_no,
+                  (*(const struct pd_scan_row *const *)b)->waybill_no);
+}
+
+/* ---- bags ------------------------------------------------------------------- */
+
+static void bev_reject(struct bev *v, pd_err err, const char *field, const char *detail)
+{
+    v->err = err;
+    v->field = field;
+    snprintf(v->detail, sizeof v->detail, "%s", detail ? detail : "");
+}
+
+struct collect {
+    struct pd_bag_content *k;
+    int n, cap;
+};
+
+static int collect_cb(void *cls, const struct pd_bag_content *c)
+{
+    struct collect *x = cls;
+    if (x->n == x->cap) {
+        int cap = x->cap ? x->cap * 2 : 16;
+        struct pd_bag_content *k = realloc(x->k, (size_t)cap * sizeof *k);
+        if (!k)
+            return PD_QS_HARD;
+        x->k = k;
+        x->cap = cap;
+    }
+    x->k[x->n++] = *c;
+    return 0;
+}
+
+/* Bag event @p v inside the ingest transaction: a duplicate, a rejection
+ * (unknown, empty or overfull bag; too much expansion for one request), or
+ * stored and expanded into one scan per content. */
+static pd_qs bag_event_tx(pd_db *db, struct batch *b, struct bev *v, int64_t now_ms)
+{
+    const struct pd_scan *s = &b->ev[v->index].s;
+    struct pd_bag_event e;
+    pd_qs qs = db->ops->bag_event_find(db, s->device_id, s->device_seq, &e);
+    if (qs != PD_QS_NONE) {
+        v->dup = qs > 0;
+        return qs < 0 ? qs : PD_QS_NONE;
+    }
+    struct pd_bag bag;
+    if ((qs = db->ops->bag_get(db, s->bag_no, &bag)) <= 0) {
+        if (qs == PD_QS_NONE)
+            bev_reject(v, PD_E_SCAN_BAG_UNKNOWN, "bag_no", NULL);
+        return qs;
+    }
+    struct collect x = {0};
+    qs = db->ops->bag_contents(db, s->bag_no, s->at_ms, PD_BAG_CAPACITY + 1, collect_cb, &x);
+    if (qs < 0) {
+        free(x.k);
+        return qs;
+    }
+    char d[160];
+    if (x.n == 0) {
+        bev_reject(v, PD_E_SCAN_BAG_EMPTY, "bag_no", NULL);
+    } else if (x.n > PD_BAG_CAPACITY) {
+        snprintf(d, sizeof d, "the bag holds more than %d parcels", PD_BAG_CAPACITY);
+        bev_reject(v, PD_E_SCAN_BAG_FULL, "bag_no", d);
+    } else if (b->expanded + x.n > PD_BAG_EXPAND_MAX) {
+        snprintf(d, sizeof d,
+                 "the bag events of one batch expand into at most %d scans; send this one again",
+                 PD_BAG_EXPAND_MAX);
+        bev_reject(v, PD_E_SCAN_BATCH_TOO_LARGE, NULL, d);
+    }
+    if (v->err != PD_OK) {
+        free(x.k);
+        return PD_QS_NONE;
+    }
+    memset(&e, 0, sizeof e);
+    snprintf(e.bag_no, sizeof e.bag_no, "%s", s->bag_no);
+    e.type = (int)s->type;
+    e.at_ms = s->at_ms;
+    snprintf(e.node_code, sizeof e.node_code, "%s", s->node);
+    snprintf(e.operator_, sizeof e.operator_, "%s", s->operator_);
+    snprintf(e.device_id, sizeof e.device_id, "%s", s->device_id);
+    e.device_seq = s->device_seq;
+    snprintf(e.trip_no, sizeof e.trip_no, "%s", s->trip_no);
+    snprintf(e.reason, sizeof e.reason, "%s", s->reason);
+    e.expanded = x.n;
+    e.received_ms = now_ms;
+    if ((qs = db->ops->bag_event_insert(db, &e)) <= 0) {
+        v->dup = qs == PD_QS_NONE; /* a concurrent re-send stored it first */
+        free(x.k);
+        return qs < 0 ? qs : PD_QS_NONE;
+    }
+    v->rows = malloc((size_t)x.n * sizeof *v->rows);
+    v->rdup = calloc((size_t)x.n, sizeof *v->rdup);
+    if (!v->rows || !v->rdup) {
+        free(x.k);
+        return PD_QS_HARD;
+    }
+    v->n_rows = x.n;
+    char device[PD_SCAN_DEVICE_MAX + 1];
+    snprintf(device, sizeof device, "bag/%s", s->bag_no);
+    for (int i = 0; i < x.n; i++) {
+        struct pd_scan one = *s;
+        one.waybill_no = x.k[i].waybill_no;
+        one.parcel_no = x.k[i].parcel_no;
+        one.device_id = device;
+        one.device_seq = e.id * 10000 + i;
+        fill_row(&v->rows[i], &one, now_ms);
+    }
+    free(x.k);
+    if ((qs = db->ops->scan_insert(db, v->rows, x.n, v->rdup)) < 0)
+        return qs;
+    v->expanded = (int)qs;
+    b->expanded += v->expanded;
+    if (s->type == PD_SCAN_UNBAG &&
+        (qs = db->ops->bag_remove(db, s->bag_no, NULL, NULL, s->at_ms)) < 0)
+        return qs;
+    return PD_QS_ONE;
+}
+
+/* What the bag and unbag scans of the batch (the new ones) do to the bags,
+ * then the bag events, in the batch's order. */
+static pd_qs bags_tx(pd_db *db, struct batch *b)
+{
+    pd_qs qs;
+    for (int r = 0; b->n_bagrows && r < b->n_rows; r++) {
+        const struct pd_scan_row *row = &b->rows[r];
+        if (b->dup[r])
+            continue;
+        if (row->type == PD_SCAN_BAG)
+            qs = db->ops->bag_add(db, row);
+        else if (row->type == PD_SCAN_UNBAG)
+            qs = db->ops->bag_remove(db, row->bag_no, row->waybill_no, row->parcel_no, row->at_ms);
+        else
+            continue;
+        if (qs < 0)
+            return qs;
+    }
+    int64_t now = b->rows && b->n_rows ? b->rows[0].received_ms : pd_now_ms();
+    for (int k = 0; k < b->n_bev; k++)
+        if ((qs = bag_event_tx(db, b, &b->bev[k], now)) < 0)
+            return qs;
+    return PD_QS_ONE;
+}
+
+/* Room in fresh for @p n rows. */
+static bool fresh_room(struct batch *b, int n)
+{
+    if (n <= b->fresh_cap)
+        return true;
+    const struct pd_scan_row **f = realloc(b->fresh, (size_t)n * sizeof *f);
+    if (!f)
+        return false;
+    b->fresh = f;
+    b->fresh_cap = n;
+    return true;
 }
 
 static pd_qs ingest_tx(pd_db *db, void *cls)
 {
     struct batch *b = cls;
     memset(b->dup, 0, (size_t)b->n_rows * sizeof *b->dup);
-    pd_qs qs = db->ops->scan_insert(db, b->rows, b->n_rows, b->dup);
+    /* A retried transaction starts the bag events afresh. */
+    b->expanded = 0;
+    for (int k = 0; k < b->n_bev; k++) {
+        struct bev *v = &b->bev[k];
+        free(v->rows);
+        free(v->rdup);
+        int index = v->index;
+        memset(v, 0, sizeof *v);
+        v->index = index;
+    }
+    pd_qs qs = b->n_rows ? db->ops->scan_insert(db, b->rows, b->n_rows, b->dup) : PD_QS_NONE;
     if (qs < 0)
         return qs;
-    /* Each waybill once, in one order for every transaction, so that two
-     * batches rebuilding the same waybills on PostgreSQL cannot deadlock. */
-    b->n_touched = 0;
+    if ((b->n_bagrows || b->n_bev) && (qs = bags_tx(db, b)) < 0)
+        return qs;
+    /* Each waybill once with all its new events (the batch's and those its
+     * bag events expanded into), in one order for every transaction, so
+     * that two batches changing the same rows on PostgreSQL cannot deadlock. */
+    if (!fresh_room(b, b->n_rows + b->expanded))
+        return PD_QS_HARD;
+    b->n_fresh = 0;
     for (int r = 0; r < b->n_rows; r++)
         if (!b->dup[r])
-            b->touched[b->n_touched++] = b->rows[r].waybill_no;
-    qsort(b->touched, (size_t)b->n_touched, sizeof *b->touched, cmp_str);
-    for (int t = 0; t < b->n_touched; t++) {
-        if (t && !strcmp(b->touched[t], b->touched[t - 1]))
-            continue;
-        if ((qs = pd_tracking_rebuild(b->rq->app, db, b->touched[t])) < 0)
+            b->fresh[b->n_fresh++] = &b->rows[r];
+    for (int k = 0; k < b->n_bev; k++) {
+        const struct bev *v = &b->bev[k];
+        for (int i = 0; i < v->n_rows; i++)
+            if (!v->rdup[i])
+                b->fresh[b->n_fresh++] = &v->rows[i];
+    }
+    qsort(b->fresh, (size_t)b->n_fresh, sizeof *b->fresh, cmp_waybill);
+    if (b->n_fresh && (qs = pd_tracking_add_events(b->rq->app, db, b->fresh, b->n_fresh)) < 0)
+        return qs;
+    return PD_QS_ONE;
+}
+
+struct capacity {
+    struct batch *b;
+    const char **bag; /* distinct bag numbers of the batch's bag scans */
+    int *inside;      /* contents inside each now */
+    int n;
+};
+
+static pd_qs capacity_tx(pd_db *db, void *cls)
+{
+    struct capacity *c = cls;
+    for (int k = 0; k < c->n; k++) {
+        struct pd_bag bag;
+        pd_qs qs = db->ops->bag_get(db, c->bag[k], &bag);
+        if (qs < 0)
             return qs;
+        c->inside[k] = qs > 0 ? bag.inside : 0;
     }
     return PD_QS_ONE;
+}
+
+/* A bag holds at most PD_BAG_CAPACITY parcels: the bag scans of the batch
+ * that would go past it are rejected before anything is stored. Counted
+ * before the transaction, and conservatively (a scan of a parcel already
+ * inside counts too); the expansion checks the bound again. Only batches
+ * with bag scans read anything. */
+static pd_qs bag_capacity_check(struct batch *b)
+{
+    int n = 0;
+    for (int i = 0; i < b->n; i++)
+        n += b->ev[i].err == PD_OK && !b->ev[i].bag_event && b->ev[i].s.type == PD_SCAN_BAG;
+    if (!n)
+        return PD_QS_NONE;
+    struct capacity c = {.b = b};
+    c.bag = malloc((size_t)n * sizeof *c.bag);
+    c.inside = calloc((size_t)n, sizeof *c.inside);
+    int *adds = calloc((size_t)n, sizeof *adds);
+    pd_qs qs = PD_QS_HARD;
+    if (!c.bag || !c.inside || !adds)
+        goto out;
+    for (int i = 0; i < b->n; i++) {
+        const struct ev *e = &b->ev[i];
+        if (e->err != PD_OK || e->bag_event || e->s.type != PD_SCAN_BAG)
+            continue;
+        int k = 0;
+        while (k < c.n && strcmp(c.bag[k], e->s.bag_no) != 0)
+            k++;
+        if (k == c.n)
+            c.bag[c.n++] = e->s.bag_no;
+    }
+    if ((qs = pd_tx_run(b->rq->app->store, "scans.bag_capacity", true, capacity_tx, &c)) < 0)
+        goto out;
+    for (int i = 0; i < b->n; i++) {
+        struct ev *e = &b->ev[i];
+        if (e->err != PD_OK || e->bag_event || e->s.type != PD_SCAN_BAG)
+            continue;
+        int k = 0;
+        while (strcmp(c.bag[k], e->s.bag_no) != 0)
+            k++;
+        if (c.inside[k] + ++adds[k] > PD_BAG_CAPACITY) {
+            char d[96];
+            snprintf(d, sizeof d, "the bag holds %d parcels already; at most %d", c.inside[k],
+                     PD_BAG_CAPACITY);
+            reject(e, i, PD_E_SCAN_BAG_FULL, "bag_no", d);
+        }
+    }
+out:
+    free(c.bag);
+    free(c.inside);
+    free(adds);
+    return qs;
 }
 
 /* ---- the answer ------------------------------------------------------------- */
@@ -513,6 +861,10 @@ static int answer(struct batch *b)
     pd_buf_i64(&out, b->accepted);
     pd_buf_puts(&out, ",\"duplicates\":");
     pd_buf_i64(&out, b->duplicates);
+    if (b->n_bev) {
+        pd_buf_puts(&out, ",\"expanded\":");
+        pd_buf_i64(&out, b->expanded);
+    }
     pd_buf_puts(&out, ",\"rejected\":[");
     bool first = true;
     for (int i = 0; i < b->n; i++)
@@ -599,13 +951,18 @@ int pd_api_scans_create(struct pd_req *rq)
     }
     pd_node_cache_release(rq->app->nodes, nodes);
 
-    if (!make_rows(&b, now) ||
-        !(b.touched = malloc((size_t)(b.n_rows ? b.n_rows : 1) * sizeof *b.touched))) {
+    if (bag_capacity_check(&b) < 0) {
+        batch_free(&b);
+        return pd__reply_db_error(rq);
+    }
+    if (!make_rows(&b, now) || !fresh_room(&b, b.n_rows ? b.n_rows : 1)) {
         batch_free(&b);
         return pd_reply_err(rq, PD_E_INTERNAL, NULL, "out of memory");
     }
-    if (b.n_rows > 0) {
-        pd_qs qs = pd_tx_run(rq->app->store, "scans.ingest", false, ingest_tx, &b);
+    if (b.n_rows > 0 || b.n_bev > 0) {
+        pd_qs qs = rq->app->ingest
+                       ? pd_ingest_run(rq->app->ingest, ingest_tx, &b, b.n_rows + b.n_bev)
+                       : pd_tx_run(rq->app->store, "scans.ingest", false, ingest_tx, &b);
         if (qs < 0) {
             batch_free(&b);
             return pd__reply_db_error(rq);
@@ -613,6 +970,13 @@ int pd_api_scans_create(struct pd_req *rq)
         for (int r = 0; r < b.n_rows; r++) {
             b.accepted += !b.dup[r];
             b.duplicates += b.dup[r];
+        }
+        for (int k = 0; k < b.n_bev; k++) {
+            const struct bev *v = &b.bev[k];
+            if (v->err != PD_OK)
+                reject(&b.ev[v->index], v->index, v->err, v->field, v->detail);
+            b.accepted += v->err == PD_OK && !v->dup;
+            b.duplicates += v->err == PD_OK && v->dup;
         }
     }
     int ret = answer(&b);

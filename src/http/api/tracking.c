@@ -49,18 +49,31 @@ static bool four_digits(const char *s)
 
 struct hot {
     struct pd_req *rq;
-    bool check;  /* a phone check: keep the row's digits, do not reply yet */
-    int replied; /* PD_HANDLED / PD_FAIL once the stored answer is queued */
+    bool check;    /* a phone check: keep the row's digits, do not reply yet */
+    int replied;   /* PD_HANDLED / PD_FAIL once the answer is queued */
+    bool old_form; /* no compact timeline (older row) or an unreadable one: rebuild it */
     char last4_sender[5], last4_recipient[5];
 };
 
-/* The row is valid only during the call: reply from it here (one copy of
- * the stored answer into the request's arena) or keep what the check needs. */
+/* The row is valid only during the call: reply from it here (the public
+ * answer written from the row's compact timeline straight into the reply's
+ * buffer) or keep what the check needs. */
 static int hot_cb(void *cls, const struct pd_tracking *t)
 {
     struct hot *h = cls;
+    if (!t->timeline) {
+        h->old_form = true;
+        return 0;
+    }
     if (!h->check) {
-        h->replied = pd_reply_raw(h->rq, 200, JSON_TYPE, t->public_json, strlen(t->public_json));
+        pd_buf b = PD_BUF_INIT;
+        if (!pd_tracking_write_public_row(h->rq->app, t, &b)) {
+            /* unreadable (logged): built again from the order and the events */
+            pd_buf_free(&b);
+            h->old_form = true;
+            return 0;
+        }
+        h->replied = pd_reply_buf_steal(h->rq, 200, JSON_TYPE, &b);
         return 0;
     }
     memcpy(h->last4_sender, t->last4_sender, sizeof h->last4_sender);
@@ -153,10 +166,12 @@ static pd_qs rebuild_tx(pd_db *db, void *cls)
     return pd_tracking_rebuild(t->app, db, t->no);
 }
 
-static bool backfill(struct pd_app *app, const char *no)
+/* @p old_form: the row exists in the form from before migration 014. */
+static bool backfill(struct pd_app *app, const char *no, bool old_form)
 {
     struct backfill_tx t = {.app = app, .no = no};
-    if (pd_tx_run(app->store, "tracking.exists", true, exists_tx, &t) < 0 || !t.exists)
+    if (!old_form &&
+        (pd_tx_run(app->store, "tracking.exists", true, exists_tx, &t) < 0 || !t.exists))
         return false;
     return pd_tx_run(app->store, "tracking.backfill", false, rebuild_tx, &t) >= 0;
 }
@@ -199,10 +214,12 @@ int pd_api_public_tracking_get(struct pd_req *rq)
         return h.replied; /* the stored answer is queued (whatever the statement said after) */
     if (qs < 0)
         return pd__reply_db_error(rq);
-    if (qs == PD_QS_NONE && backfill(app, no)) {
-        /* An order from before tracking rows existed: built now, answered now. */
+    if ((qs == PD_QS_NONE || h.old_form) && backfill(app, no, h.old_form)) {
+        /* An order from before tracking rows existed, or a row from before
+         * the compact timeline: built now, answered now. */
         if (!(db = pd_store_acquire(app->store)))
             return pd__reply_db_error(rq);
+        h.old_form = false;
         qs = db->ops->tracking_get(db, no, hot_cb, &h);
         pd_store_release(app->store, db);
         if (h.replied >= 0)
@@ -210,6 +227,8 @@ int pd_api_public_tracking_get(struct pd_req *rq)
         if (qs < 0)
             return pd__reply_db_error(rq);
     }
+    if (h.old_form) /* the rebuild failed */
+        return pd__reply_db_error(rq);
     if (qs == PD_QS_NONE) {
         atomic_store_explicit(&app->track_last_unknown_ms, now, memory_order_relaxed);
         pd_ratelimit_hit(app->track_unknown_limit, rq->ip, now);

@@ -130,6 +130,28 @@ pd_qs pd_tracking_rebuild_ex(struct pd_app *app, pd_db *db, const char *waybill_
                              struct pd_tracking_change *change);
 
 /**
+ * Merge new events into the tracking rows of their waybills, inside the
+ * caller's write transaction: @p ev[0..n) are rows scan_insert just stored
+ * (none a duplicate), sorted by waybill number (ascending, any order within
+ * one waybill). Each row's compact timeline plus its new events give every
+ * status again, without reading the order or the other events (the scan hot
+ * path); rows are read and written a chunk of waybills at a time (one
+ * statement each on PostgreSQL), locked in number order. A number without a
+ * row yet, or a row from before the compact form, is rebuilt whole
+ * (pd_tracking_rebuild). Reorders @p ev within each waybill.
+ * @return PD_QS_ONE, or < 0 on a database failure.
+ */
+pd_qs pd_tracking_add_events(struct pd_app *app, pd_db *db, const struct pd_scan_row **ev, int n);
+
+/**
+ * Append the public answer of the stored row @p t (as tracking_get passed
+ * it) to @p b: the same bytes pd_tracking_write writes for the public view.
+ * @return false when the row has no compact timeline (a row from before
+ *         migration 014: rebuild it) or on a malformed one or out of memory.
+ */
+bool pd_tracking_write_public_row(struct pd_app *app, const struct pd_tracking *t, pd_buf *b);
+
+/**
  * The pickup inspection's scan: store a `pickup` event for the whole
  * waybill @p waybill_no (device "parceldesk-inspection", sequence
  * @p inspection_id, at @p at_ms, node @p node_code, operator @p operator_)

@@ -245,7 +245,8 @@ pd_qs pd__pg_waybill_insert(pd_db *db, struct pd_waybill *w)
     pd_qs qs = next_waybill_no(c, no);
     if (qs < 0)
         return qs;
-    int64_t now = pd_now_ms();
+    /* generate passes its simulated order time; everyone else leaves 0. */
+    int64_t now = w->created_ms > 0 ? w->created_ms : pd_now_ms();
     struct pd__pg_params p = {0};
     p_mutable(&p, w);
     pd__pg_p_text(&p, no);

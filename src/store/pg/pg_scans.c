@@ -299,8 +299,21 @@ pd_qs pd__pg_tracking_put(pd_db *db, const struct pd_tracking *t)
     uint64_t serial;
     bool state_ok = !t->has_order || (t->order_state >= 0 && t->order_state < PD_ORDER__COUNT);
     if (PD_BREAK(pd_waybill_no_parse(t->waybill_no, &serial)) ||
-        PD_BREAK(t->status >= 0 && t->status < PD_ST__COUNT && state_ok && t->public_json))
+        PD_BREAK(t->status >= 0 && t->status < PD_ST__COUNT && state_ok && t->timeline &&
+                 t->timeline_len > 0))
         return PD_QS_HARD;
+    /* bytea goes as text in hex form ("\\x0a1b…"): parameters are text here. */
+    char *hex = malloc(2 * t->timeline_len + 3);
+    if (!hex)
+        return PD_QS_HARD;
+    static const char digits[] = "0123456789abcdef";
+    hex[0] = '\\';
+    hex[1] = 'x';
+    for (size_t i = 0; i < t->timeline_len; i++) {
+        hex[2 + 2 * i] = digits[t->timeline[i] >> 4];
+        hex[3 + 2 * i] = digits[t->timeline[i] & 15];
+    }
+    hex[2 + 2 * t->timeline_len] = '\0';
     struct pd__pg_params p = {0};
     pd__pg_p_i64(&p, (int64_t)serial);
     pd__pg_p_text(&p, t->waybill_no);
@@ -319,15 +332,19 @@ pd_qs pd__pg_tracking_put(pd_db *db, const struct pd_tracking *t)
     pd__pg_p_i64(&p, t->last_event_ms);
     pd__pg_p_i64(&p, t->delivered_ms);
     pd__pg_p_i64(&p, t->updated_ms);
-    pd__pg_p_text(&p, t->public_json);
+    pd__pg_p_text(&p, t->customer_code);
+    pd__pg_p_text(&p, t->node_path);
+    pd__pg_p_text(&p, t->created_by);
+    pd__pg_p_text(&p, hex);
     pd_qs qs = pd__pg_cmd(
         C(db), PD_PG_TRACKING_PUT,
         "INSERT INTO tracking (serial, waybill_no, has_order, order_state, parcels,"
         " dest_division, service, last4_sender, last4_recipient, created_ms, promised_ms,"
-        " status, events, last_event_ms, delivered_ms, updated_ms, public_json)"
+        " status, events, last_event_ms, delivered_ms, updated_ms, customer_code, node_path,"
+        " created_by, timeline)"
         " VALUES ($1::bigint, $2::text, $3::boolean, $4::text, $5::integer, $6::integer,"
         " $7::text, $8::text, $9::text, $10::bigint, $11::bigint, $12::text, $13::integer,"
-        " $14::bigint, $15::bigint, $16::bigint, $17::text)"
+        " $14::bigint, $15::bigint, $16::bigint, $17::text, $18::text, $19::text, $20::bytea)"
         " ON CONFLICT (serial) DO UPDATE SET waybill_no = EXCLUDED.waybill_no,"
         " has_order = EXCLUDED.has_order, order_state = EXCLUDED.order_state,"
         " parcels = EXCLUDED.parcels, dest_division = EXCLUDED.dest_division,"
@@ -336,18 +353,26 @@ pd_qs pd__pg_tracking_put(pd_db *db, const struct pd_tracking *t)
         " promised_ms = EXCLUDED.promised_ms, status = EXCLUDED.status,"
         " events = EXCLUDED.events, last_event_ms = EXCLUDED.last_event_ms,"
         " delivered_ms = EXCLUDED.delivered_ms, updated_ms = EXCLUDED.updated_ms,"
-        " public_json = EXCLUDED.public_json",
+        " customer_code = EXCLUDED.customer_code, node_path = EXCLUDED.node_path,"
+        " created_by = EXCLUDED.created_by, timeline = EXCLUDED.timeline",
         &p);
+    free(hex);
     return qs < 0 ? qs : PD_QS_ONE;
 }
 
 #define TRACKING_COLS                                                                              \
     "waybill_no, has_order, order_state, parcels, dest_division, service, last4_sender,"           \
     " last4_recipient, created_ms, promised_ms, status, events, last_event_ms, delivered_ms,"      \
-    " updated_ms, public_json"
+    " updated_ms, customer_code, node_path, created_by, timeline"
 
-/* Fill @p t from row @p row; its public_json points into @p res. */
-static pd_qs tracking_row(const PGresult *res, int row, struct pd_tracking *t)
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Fill @p t from row @p row; its timeline is decoded into @p *buf (the
+ * caller frees it after the callback). */
+static pd_qs tracking_row(const PGresult *res, int row, struct pd_tracking *t, unsigned char **buf)
 {
     memset(t, 0, sizeof *t);
     pd__pg_col(res, row, 0, t->waybill_no, sizeof t->waybill_no);
@@ -379,7 +404,33 @@ static pd_qs tracking_row(const PGresult *res, int row, struct pd_tracking *t)
     t->last_event_ms = pd__pg_i64(res, row, 12);
     t->delivered_ms = pd__pg_i64(res, row, 13);
     t->updated_ms = pd__pg_i64(res, row, 14);
-    t->public_json = PQgetvalue(res, row, 15);
+    pd__pg_col(res, row, 15, t->customer_code, sizeof t->customer_code);
+    pd__pg_col(res, row, 16, t->node_path, sizeof t->node_path);
+    pd__pg_col(res, row, 17, t->created_by, sizeof t->created_by);
+    if (!PQgetisnull(res, row, 18)) {
+        /* bytea_output = hex, the default since PostgreSQL 9.0 */
+        const char *h = PQgetvalue(res, row, 18);
+        size_t n = strlen(h);
+        if (n < 2 || h[0] != '\\' || h[1] != 'x' || n % 2) {
+            pd_error("postgresql: tracking of %s: timeline not in hex form", t->waybill_no);
+            return PD_QS_HARD;
+        }
+        size_t len = (n - 2) / 2;
+        unsigned char *b = realloc(*buf, len ? len : 1);
+        if (!b)
+            return PD_QS_HARD;
+        *buf = b;
+        for (size_t i = 0; i < len; i++) {
+            int hi = hexval(h[2 + 2 * i]), lo = hexval(h[3 + 2 * i]);
+            if (hi < 0 || lo < 0) {
+                pd_error("postgresql: tracking of %s: bad hex in timeline", t->waybill_no);
+                return PD_QS_HARD;
+            }
+            b[i] = (unsigned char)(hi << 4 | lo);
+        }
+        t->timeline = len ? b : NULL;
+        t->timeline_len = len;
+    }
     return PD_QS_ONE;
 }
 
@@ -387,13 +438,177 @@ static pd_qs tracking_rows(PGresult *res, pd_qs qs, pd_tracking_cb cb, void *cls
 {
     int rows = PQntuples(res);
     struct pd_tracking t;
+    unsigned char *buf = NULL;
     for (int i = 0; i < rows && qs >= 0; i++) {
-        pd_qs rq = tracking_row(res, i, &t);
+        pd_qs rq = tracking_row(res, i, &t, &buf);
         int cr = rq < 0 ? (int)rq : cb(cls, &t);
         if (cr < 0)
             qs = (pd_qs)cr;
     }
+    free(buf);
     PQclear(res);
+    return qs;
+}
+
+/* The serials of @p nos as an array literal "{1,2,…}"; false when one does not parse. */
+static bool serial_array(const char *const *nos, int n, pd_buf *out)
+{
+    for (int i = 0; i < n; i++) {
+        uint64_t serial;
+        if (!pd_waybill_no_parse(nos[i], &serial))
+            return false;
+        arr_i64(out, (int64_t)serial);
+    }
+    if (!out->len)
+        pd_buf_putc(out, '{');
+    pd_buf_putc(out, '}');
+    return !out->oom;
+}
+
+pd_qs pd__pg_tracking_get_many(pd_db *db, const char *const *nos, int n, bool lock,
+                               pd_tracking_cb cb, void *cls)
+{
+    if (n <= 0)
+        return PD_QS_NONE;
+    pd_buf ids = PD_BUF_INIT;
+    if (!serial_array(nos, n, &ids)) {
+        pd_buf_free(&ids);
+        return PD_QS_HARD;
+    }
+    struct pd__pg_params p = {0};
+    pd__pg_p_text(&p, ids.data);
+    pd_qs qs;
+    PGresult *res =
+        lock ? pd__pg_run(C(db), PD_PG_TRACKING_GET_MANY,
+                          "SELECT " TRACKING_COLS " FROM tracking WHERE serial = ANY($1::bigint[])"
+                          " ORDER BY serial FOR UPDATE",
+                          &p, &qs)
+             : pd__pg_run(C(db), PD_PG_TRACKING_GET_MANY_RO,
+                          "SELECT " TRACKING_COLS " FROM tracking WHERE serial = ANY($1::bigint[])"
+                          " ORDER BY serial",
+                          &p, &qs);
+    pd_buf_free(&ids);
+    if (!res)
+        return qs;
+    return tracking_rows(res, qs, cb, cls);
+}
+
+pd_qs pd__pg_tracking_put_many(pd_db *db, const struct pd_tracking *rows, int n)
+{
+    enum {
+        T_SERIAL,
+        T_NO,
+        T_HAS,
+        T_STATE,
+        T_PARCELS,
+        T_DIV,
+        T_SERVICE,
+        T_L4S,
+        T_L4R,
+        T_CREATED,
+        T_PROMISED,
+        T_STATUS,
+        T_EVENTS,
+        T_LAST,
+        T_DELIVERED,
+        T_UPDATED,
+        T_CUST,
+        T_PATH,
+        T_BY,
+        T_TIMELINE,
+        T__COUNT
+    };
+    if (n <= 0)
+        return PD_QS_NONE;
+    pd_buf a[T__COUNT];
+    for (int j = 0; j < T__COUNT; j++)
+        pd_buf_init(&a[j]);
+    char *hex = NULL;
+    size_t hex_cap = 0;
+    pd_qs qs = PD_QS_HARD;
+    for (int i = 0; i < n; i++) {
+        const struct pd_tracking *t = &rows[i];
+        uint64_t serial;
+        bool state_ok = !t->has_order || (t->order_state >= 0 && t->order_state < PD_ORDER__COUNT);
+        if (PD_BREAK(pd_waybill_no_parse(t->waybill_no, &serial)) ||
+            PD_BREAK(t->status >= 0 && t->status < PD_ST__COUNT && state_ok && t->timeline &&
+                     t->timeline_len > 0))
+            goto out;
+        if (hex_cap < 2 * t->timeline_len + 3) {
+            hex_cap = 2 * t->timeline_len + 3;
+            char *h = realloc(hex, hex_cap);
+            if (!h)
+                goto out;
+            hex = h;
+        }
+        static const char digits[] = "0123456789abcdef";
+        hex[0] = '\\';
+        hex[1] = 'x';
+        for (size_t k = 0; k < t->timeline_len; k++) {
+            hex[2 + 2 * k] = digits[t->timeline[k] >> 4];
+            hex[3 + 2 * k] = digits[t->timeline[k] & 15];
+        }
+        hex[2 + 2 * t->timeline_len] = '\0';
+        arr_i64(&a[T_SERIAL], (int64_t)serial);
+        arr_text(&a[T_NO], t->waybill_no);
+        arr_text(&a[T_HAS], t->has_order ? "t" : "f");
+        arr_text(&a[T_STATE],
+                 t->has_order ? pd_order_state_name((enum pd_order_state)t->order_state) : NULL);
+        arr_i64(&a[T_PARCELS], t->parcels);
+        arr_i64(&a[T_DIV], t->dest_division);
+        arr_text(&a[T_SERVICE], t->service);
+        arr_text(&a[T_L4S], t->last4_sender);
+        arr_text(&a[T_L4R], t->last4_recipient);
+        arr_i64(&a[T_CREATED], t->created_ms);
+        arr_i64(&a[T_PROMISED], t->promised_ms);
+        arr_text(&a[T_STATUS], pd_status_info((enum pd_status)t->status)->name);
+        arr_i64(&a[T_EVENTS], t->events);
+        arr_i64(&a[T_LAST], t->last_event_ms);
+        arr_i64(&a[T_DELIVERED], t->delivered_ms);
+        arr_i64(&a[T_UPDATED], t->updated_ms);
+        arr_text(&a[T_CUST], t->customer_code);
+        arr_text(&a[T_PATH], t->node_path);
+        arr_text(&a[T_BY], t->created_by);
+        arr_text(&a[T_TIMELINE], hex); /* bytea input in hex form, from text */
+    }
+    struct pd__pg_params p = {0};
+    bool oom = false;
+    for (int j = 0; j < T__COUNT; j++) {
+        pd_buf_putc(&a[j], '}');
+        oom |= a[j].oom;
+        pd__pg_p_text(&p, a[j].data);
+    }
+    if (oom) {
+        pd_error("postgresql: tracking_put_many of %d rows: out of memory", n);
+        goto out;
+    }
+    qs = pd__pg_cmd(
+        C(db), PD_PG_TRACKING_PUT_MANY,
+        "INSERT INTO tracking (serial, waybill_no, has_order, order_state, parcels,"
+        " dest_division, service, last4_sender, last4_recipient, created_ms, promised_ms,"
+        " status, events, last_event_ms, delivered_ms, updated_ms, customer_code, node_path,"
+        " created_by, timeline)"
+        " SELECT * FROM unnest($1::bigint[], $2::text[], $3::boolean[], $4::text[],"
+        " $5::integer[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::bigint[],"
+        " $11::bigint[], $12::text[], $13::integer[], $14::bigint[], $15::bigint[],"
+        " $16::bigint[], $17::text[], $18::text[], $19::text[], $20::bytea[])"
+        " ON CONFLICT (serial) DO UPDATE SET waybill_no = EXCLUDED.waybill_no,"
+        " has_order = EXCLUDED.has_order, order_state = EXCLUDED.order_state,"
+        " parcels = EXCLUDED.parcels, dest_division = EXCLUDED.dest_division,"
+        " service = EXCLUDED.service, last4_sender = EXCLUDED.last4_sender,"
+        " last4_recipient = EXCLUDED.last4_recipient, created_ms = EXCLUDED.created_ms,"
+        " promised_ms = EXCLUDED.promised_ms, status = EXCLUDED.status,"
+        " events = EXCLUDED.events, last_event_ms = EXCLUDED.last_event_ms,"
+        " delivered_ms = EXCLUDED.delivered_ms, updated_ms = EXCLUDED.updated_ms,"
+        " customer_code = EXCLUDED.customer_code, node_path = EXCLUDED.node_path,"
+        " created_by = EXCLUDED.created_by, timeline = EXCLUDED.timeline",
+        &p);
+    if (qs >= 0)
+        qs = (pd_qs)n;
+out:
+    for (int j = 0; j < T__COUNT; j++)
+        pd_buf_free(&a[j]);
+    free(hex);
     return qs;
 }
 

@@ -130,8 +130,139 @@ enum pd_sq_stmt {
     PD_SQ_SCAN_INSERT,
     PD_SQ_SCAN_LIST,
     PD_SQ_TRACKING_PUT,
+    PD_SQ_TRACKING_UPDATE,
     PD_SQ_TRACKING_GET,
     PD_SQ_TRACKING_STALE,
+    /* sqlite_ccrec.c: call-centre records */
+    PD_SQ_CC_AGENT_INSERT,
+    PD_SQ_CC_AGENT_UPDATE,
+    PD_SQ_CC_AGENT_GET,
+    PD_SQ_CC_AGENT_LIST,
+    PD_SQ_CC_FORM_INSERT,
+    PD_SQ_CC_FORM_GET,
+    PD_SQ_CC_FORM_LATEST,
+    PD_SQ_CC_FORM_LIST,
+    PD_SQ_CC_FORM_LIST_ALL,
+    PD_SQ_CC_SCORE_INSERT,
+    PD_SQ_CC_SCORE_LIST,
+    PD_SQ_CC_AGENT_LOCK,
+    PD_SQ_CC_SHIFT_OVERLAP,
+    PD_SQ_CC_SHIFT_INSERT,
+    PD_SQ_CC_SHIFT_GET,
+    PD_SQ_CC_SHIFT_LIST,
+    PD_SQ_CC_ATT_PUT,
+    PD_SQ_CC_COST_INSERT,
+    PD_SQ_CC_COST_LIST,
+    PD_SQ_CC_OWN_QA,
+    PD_SQ_CC_OWN_SHIFTS,
+    PD_SQ_CC_OWN_WAYBILLS,
+    PD_SQ_CC_LOOKUP_CUSTOMERS,
+    PD_SQ_CC_LOOKUP_WAYBILLS,
+    /* sqlite_problems.c: problem parcels, return receipts, the stale-parcel job (issue 4) */
+    PD_SQ_PROBLEM_OPEN,
+    PD_SQ_PROBLEM_OPEN_ID,
+    PD_SQ_PROBLEM_GET,
+    PD_SQ_PROBLEM_LIST,
+    PD_SQ_PROBLEM_CLOSE,
+    PD_SQ_MONITOR_QUIET,
+    PD_SQ_MONITOR_DELAYED,
+    PD_SQ_RECEIPT_INSERT,
+    PD_SQ_RECEIPT_GET,
+    PD_SQ_RECEIPT_STEP,
+    PD_SQ_RECEIPT_LIST,
+    PD_SQ_RECEIPT_OVERDUE,
+    PD_SQ_CC_LOG_INSERT, /* sqlite_callcenter.c */
+    PD_SQ_CC_LOG_STREAM,
+    /* sqlite_bags.c: bags (issue 4 item 2) */
+    PD_SQ_BAG_GET,
+    PD_SQ_BAG_UPSERT,
+    PD_SQ_BAG_LEAVE_OTHERS,
+    PD_SQ_BAG_PUT_IN,
+    PD_SQ_BAG_REMOVE,
+    PD_SQ_BAG_REMOVE_ALL,
+    PD_SQ_BAG_CONTENTS_AT,
+    PD_SQ_BAG_CONTENTS_ALL,
+    PD_SQ_BAG_EVENT_FIND,
+    PD_SQ_BAG_EVENT_INSERT,
+    PD_SQ_BAG_EVENT_TOUCH,
+    PD_SQ_BAG_EVENT_LIST,
+    /* sqlite_tickets.c: the service desk (issue 5 part A) */
+    PD_SQ_TK_SERIAL,
+    PD_SQ_TK_INSERT,
+    PD_SQ_TK_GET,
+    PD_SQ_TK_GET_NO,
+    PD_SQ_TK_LIST,
+    PD_SQ_TK_UPDATE,
+    PD_SQ_TK_EVENT_INSERT,
+    PD_SQ_TK_EVENT_LIST,
+    PD_SQ_TK_PAUSE_OPEN,
+    PD_SQ_TK_PAUSE_CLOSE,
+    PD_SQ_TK_PAUSE_LIST,
+    PD_SQ_TK_CLOCK_INSERT,
+    PD_SQ_TK_CLOCK_UPDATE,
+    PD_SQ_TK_CLOCK_LIST,
+    PD_SQ_TK_CLOCK_DUE,
+    PD_SQ_TK_ESC_INSERT,
+    PD_SQ_TK_ESC_GET,
+    PD_SQ_TK_ESC_LIST,
+    PD_SQ_TK_ESC_READ,
+    PD_SQ_TK_SUPERVISOR,
+    PD_SQ_TK_CA_INSERT,
+    PD_SQ_TK_CA_GET,
+    PD_SQ_TK_CA_UPDATE,
+    PD_SQ_TK_CA_LIST_TICKET,
+    PD_SQ_TK_CA_LIST,
+    PD_SQ_TK_STATS_COMPLAINTS,
+    PD_SQ_TK_STATS_WAYBILLS,
+    PD_SQ_TK_STATS_CLOCKS,
+    PD_SQ_TK_STATS_CSAT,
+    /* sqlite_service.c: service desk part B (issue 5: problems in full, knowledge base, handover)
+     */
+    PD_SQ_SVC_OPEN_SCAN,
+    PD_SQ_SVC_EXC_SCANS,
+    PD_SQ_SVC_CURSOR_GET,
+    PD_SQ_SVC_CURSOR_PUT,
+    PD_SQ_SVC_MORE_GET,
+    PD_SQ_SVC_LIST_MORE,
+    PD_SQ_SVC_TOUCH,
+    PD_SQ_SVC_ACTION_INSERT,
+    PD_SQ_SVC_ACTION_LIST,
+    PD_SQ_SVC_CONTACT_INSERT,
+    PD_SQ_SVC_CONTACT_LIST,
+    PD_SQ_SVC_EVIDENCE_INSERT,
+    PD_SQ_SVC_EVIDENCE_GET,
+    PD_SQ_SVC_EVIDENCE_LIST,
+    PD_SQ_SVC_CASE_INSERT,
+    PD_SQ_SVC_CASE_LIST,
+    PD_SQ_SVC_STATS,
+    PD_SQ_SVC_KB_INSERT,
+    PD_SQ_SVC_KB_GET,
+    PD_SQ_SVC_KB_UPDATE,
+    PD_SQ_SVC_KB_DELETE,
+    PD_SQ_SVC_KB_LIST,
+    PD_SQ_SVC_KB_SEARCH_FTS,
+    PD_SQ_SVC_KB_SEARCH_SCAN,
+    PD_SQ_SVC_HO_INSERT,
+    PD_SQ_SVC_HO_GET,
+    PD_SQ_SVC_HO_ACK,
+    PD_SQ_SVC_HO_LIST,
+    PD_SQ_SVC_HO_LIST_OPEN,
+    /* sqlite_trips.c: vehicles, trips, loading plans (issue 4 item 2) */
+    PD_SQ_VEHICLE_INSERT,
+    PD_SQ_VEHICLE_GET,
+    PD_SQ_VEHICLE_LIST,
+    PD_SQ_TRIP_INSERT,
+    PD_SQ_TRIP_STOP_INSERT,
+    PD_SQ_TRIP_GET,
+    PD_SQ_TRIP_STOPS,
+    PD_SQ_TRIP_LIST,
+    PD_SQ_TRIP_SET_STATE,
+    PD_SQ_TRIP_PLAN_RELEASE,
+    PD_SQ_TRIP_ITEM_ADD,
+    PD_SQ_TRIP_ITEM_HOLDER,
+    PD_SQ_TRIP_ITEM_REMOVE,
+    PD_SQ_TRIP_ITEM_LIST,
+    PD_SQ_TRIP_SCANS,
     PD_SQ__COUNT
 };
 
@@ -305,8 +436,172 @@ pd_qs pd__sq_notify_purge(pd_db *db, int64_t before_ms, int limit);
 pd_qs pd__sq_scan_insert(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup);
 pd_qs pd__sq_scan_list(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *cls);
 pd_qs pd__sq_tracking_put(pd_db *db, const struct pd_tracking *t);
+pd_qs pd__sq_tracking_get_many(pd_db *db, const char *const *nos, int n, bool lock,
+                               pd_tracking_cb cb, void *cls);
+pd_qs pd__sq_tracking_put_many(pd_db *db, const struct pd_tracking *rows, int n);
 pd_qs pd__sq_tracking_get(pd_db *db, const char *waybill_no, pd_tracking_cb cb, void *cls);
 pd_qs pd__sq_tracking_list_stale(pd_db *db, const struct pd_stale_filter *f, pd_tracking_cb cb,
                                  void *cls);
+
+/* sqlite_ccrec.c: the call centre's own records (issue 6 part B). */
+pd_qs pd__sq_cc_agent_insert(pd_db *db, struct pd_cc_agent *a, bool *dup);
+pd_qs pd__sq_cc_agent_update(pd_db *db, const struct pd_cc_agent *a);
+pd_qs pd__sq_cc_agent_get(pd_db *db, int64_t id, struct pd_cc_agent *out);
+pd_qs pd__sq_cc_agent_list(pd_db *db, const struct pd_cc_agent_filter *f, pd_cc_agent_cb cb,
+                           void *cls);
+pd_qs pd__sq_cc_qa_form_insert(pd_db *db, struct pd_cc_qa_form *f);
+pd_qs pd__sq_cc_qa_form_get(pd_db *db, int64_t id, const char *code, pd_cc_form_cb cb, void *cls);
+pd_qs pd__sq_cc_qa_form_list(pd_db *db, bool all_versions, pd_cc_form_cb cb, void *cls);
+pd_qs pd__sq_cc_qa_score_insert(pd_db *db, struct pd_cc_qa_score *s);
+pd_qs pd__sq_cc_qa_score_list(pd_db *db, const struct pd_cc_score_filter *f, pd_cc_score_cb cb,
+                              void *cls);
+pd_qs pd__sq_cc_shift_insert(pd_db *db, struct pd_cc_shift *s, int64_t *overlap_id);
+pd_qs pd__sq_cc_shift_get(pd_db *db, int64_t id, struct pd_cc_shift *out);
+pd_qs pd__sq_cc_shift_list(pd_db *db, const struct pd_cc_shift_filter *f, pd_cc_shift_cb cb,
+                           void *cls);
+pd_qs pd__sq_cc_attendance_put(pd_db *db, const struct pd_cc_attendance *a);
+pd_qs pd__sq_cc_cost_insert(pd_db *db, struct pd_cc_cost *c);
+pd_qs pd__sq_cc_cost_list(pd_db *db, const struct pd_cc_cost_filter *f, pd_cc_cost_cb cb,
+                          void *cls);
+pd_qs pd__sq_cc_own_qa(pd_db *db, int64_t from_ms, int64_t to_ms, pd_cc_own_cb cb, void *cls);
+pd_qs pd__sq_cc_own_shifts(pd_db *db, int64_t from_ms, int64_t to_ms, pd_cc_own_cb cb, void *cls);
+pd_qs pd__sq_cc_own_waybills(pd_db *db, int64_t user_id, int64_t from_ms, int64_t to_ms,
+                             int64_t *entered, int64_t *corrected);
+pd_qs pd__sq_cc_lookup_customers(pd_db *db, const char *phone, const char *node_path, int limit,
+                                 pd_customer_cb cb, void *cls);
+pd_qs pd__sq_cc_lookup_waybills(pd_db *db, const char *phone, const char *node_path, int scan_max,
+                                int limit, pd_cc_lookup_cb cb, void *cls);
+
+/* sqlite_problems.c: problem parcels, return receipts, the stale-parcel job (issue 4). */
+pd_qs pd__sq_problem_open(pd_db *db, struct pd_problem *p, bool *opened);
+pd_qs pd__sq_problem_get(pd_db *db, int64_t id, struct pd_problem *out);
+pd_qs pd__sq_problem_list(pd_db *db, const struct pd_problem_filter *f, pd_problem_cb cb,
+                          void *cls);
+pd_qs pd__sq_problem_close(pd_db *db, int64_t id, int64_t at_ms, int64_t by, const char *note);
+pd_qs pd__sq_monitor_quiet(pd_db *db, const struct pd_quiet_filter *f, pd_monitor_cb cb, void *cls);
+pd_qs pd__sq_monitor_delayed(pd_db *db, const struct pd_delayed_filter *f, pd_monitor_cb cb,
+                             void *cls);
+pd_qs pd__sq_receipt_insert(pd_db *db, const struct pd_receipt *r);
+pd_qs pd__sq_receipt_get(pd_db *db, const char *waybill_no, struct pd_receipt *out);
+pd_qs pd__sq_receipt_step(pd_db *db, const struct pd_receipt *r, int from);
+pd_qs pd__sq_receipt_list(pd_db *db, const struct pd_receipt_filter *f, pd_receipt_cb cb,
+                          void *cls);
+pd_qs pd__sq_receipt_overdue_count(pd_db *db, int64_t before_ms, int64_t *count);
+
+/* sqlite_callcenter.c: the call centre's queue log (issue 6 part A). */
+pd_qs pd__sq_cc_log_insert(pd_db *db, const struct pd_ql_row *rows, int n, bool *dup);
+pd_qs pd__sq_cc_log_stream(pd_db *db, int64_t from_ms, int64_t to_ms,
+                           int (*cb)(void *cls, const struct pd_ql_line *l), void *cls);
+
+/* sqlite_bags.c: bags, their contents and bag events (issue 4 item 2). */
+pd_qs pd__sq_bag_get(pd_db *db, const char *bag_no, struct pd_bag *out);
+pd_qs pd__sq_bag_add(pd_db *db, const struct pd_scan_row *r);
+pd_qs pd__sq_bag_remove(pd_db *db, const char *bag_no, const char *waybill_no,
+                        const char *parcel_no, int64_t at_ms);
+pd_qs pd__sq_bag_contents(pd_db *db, const char *bag_no, int64_t at_ms, int limit,
+                          pd_bag_content_cb cb, void *cls);
+pd_qs pd__sq_bag_event_find(pd_db *db, const char *device_id, int64_t device_seq,
+                            struct pd_bag_event *out);
+pd_qs pd__sq_bag_event_insert(pd_db *db, struct pd_bag_event *e);
+pd_qs pd__sq_bag_event_list(pd_db *db, const char *bag_no, pd_bag_event_cb cb, void *cls);
+
+/* sqlite_tickets.c: the service desk (issue 5 part A). */
+pd_qs pd__sq_ticket_insert(pd_db *db, struct pd_ticket *t, const char *day);
+pd_qs pd__sq_ticket_get(pd_db *db, int64_t id, const char *no, bool for_update,
+                        struct pd_ticket *out);
+pd_qs pd__sq_ticket_list(pd_db *db, const struct pd_ticket_filter *f, pd_ticket_cb cb, void *cls);
+pd_qs pd__sq_ticket_update(pd_db *db, const struct pd_ticket *t);
+pd_qs pd__sq_ticket_event_insert(pd_db *db, struct pd_ticket_event *e);
+pd_qs pd__sq_ticket_event_list(pd_db *db, int64_t ticket_id, bool public_only,
+                               pd_ticket_event_cb cb, void *cls);
+pd_qs pd__sq_ticket_pause_open(pd_db *db, int64_t ticket_id, int64_t from_ms, bool *opened);
+pd_qs pd__sq_ticket_pause_close(pd_db *db, int64_t ticket_id, int64_t to_ms);
+pd_qs pd__sq_ticket_pause_list(pd_db *db, int64_t ticket_id, pd_ticket_pause_cb cb, void *cls);
+pd_qs pd__sq_ticket_clock_insert(pd_db *db, struct pd_ticket_clock *k, bool *dup);
+pd_qs pd__sq_ticket_clock_update(pd_db *db, const struct pd_ticket_clock *k);
+pd_qs pd__sq_ticket_clock_list(pd_db *db, int64_t ticket_id, pd_ticket_clock_cb cb, void *cls);
+pd_qs pd__sq_ticket_clock_due(pd_db *db, int64_t now_ms, int64_t after_warn_ms, int64_t after_id,
+                              int limit, pd_ticket_clock_due_cb cb, void *cls);
+pd_qs pd__sq_ticket_escalation_insert(pd_db *db, struct pd_ticket_escalation *e, bool *inserted);
+pd_qs pd__sq_ticket_escalation_get(pd_db *db, int64_t id, struct pd_ticket_escalation *out);
+pd_qs pd__sq_ticket_escalation_list(pd_db *db, const struct pd_escalation_filter *f,
+                                    pd_ticket_escalation_cb cb, void *cls);
+pd_qs pd__sq_ticket_escalation_read(pd_db *db, int64_t id, int64_t user_id, int64_t at_ms);
+pd_qs pd__sq_ticket_supervisor_node(pd_db *db, const char *node_path, int64_t *node_id);
+pd_qs pd__sq_ticket_corrective_insert(pd_db *db, struct pd_ticket_corrective *a);
+pd_qs pd__sq_ticket_corrective_get(pd_db *db, int64_t id, struct pd_ticket_corrective *out);
+pd_qs pd__sq_ticket_corrective_update(pd_db *db, const struct pd_ticket_corrective *a);
+pd_qs pd__sq_ticket_corrective_list(pd_db *db, const struct pd_corrective_filter *f,
+                                    pd_ticket_corrective_cb cb, void *cls);
+pd_qs pd__sq_ticket_stats_complaints(pd_db *db, const char *node_path, int64_t from_ms,
+                                     int64_t to_ms, pd_ticket_stat_cb cb, void *cls);
+pd_qs pd__sq_ticket_stats_waybills(pd_db *db, const char *node_path, int64_t from_ms, int64_t to_ms,
+                                   pd_ticket_stat_cb cb, void *cls);
+pd_qs pd__sq_ticket_stats_clocks(pd_db *db, const char *node_path, int64_t from_ms, int64_t to_ms,
+                                 int64_t now_ms, pd_ticket_stat_cb cb, void *cls);
+pd_qs pd__sq_ticket_stats_csat(pd_db *db, const char *node_path, int64_t from_ms, int64_t to_ms,
+                               pd_ticket_stat_cb cb, void *cls);
+
+/* sqlite_service.c: service desk part B (issue 5: problems in full, knowledge base, handover). */
+/* The problem columns of "problem_parcels p JOIN nodes n" in pd__sq_problem_row's order
+ * (sqlite_problems.c), shared with sqlite_service.c. */
+#define PD_SQ_PROBLEM_COLS                                                                         \
+    "p.id, p.waybill_no, p.type, p.source, p.node_id, n.code, n.path, p.state, p.opened_ms,"       \
+    " COALESCE(p.opened_by, 0), p.closed_ms, COALESCE(p.closed_by, 0), p.reason, p.note"
+#define PD_SQ_PROBLEM_NCOLS 14
+/** Read the PD_SQ_PROBLEM_COLS of the current row; PD_QS_HARD on a stored value out of range. */
+pd_qs pd__sq_problem_row(struct pd__sq_conn *c, sqlite3_stmt *s, struct pd_problem *p);
+pd_qs pd__sq_problem_open_scan(pd_db *db, struct pd_problem *p, const char *device_id,
+                               int64_t device_seq, bool *opened);
+pd_qs pd__sq_problem_exception_scans(pd_db *db, const struct pd_exception_scan_filter *f,
+                                     pd_exception_scan_cb cb, void *cls);
+pd_qs pd__sq_job_cursor_get(pd_db *db, const char *name, struct pd_job_cursor *out);
+pd_qs pd__sq_job_cursor_put(pd_db *db, const char *name, const struct pd_job_cursor *c);
+pd_qs pd__sq_problem_more_get(pd_db *db, int64_t id, struct pd_problem *p,
+                              struct pd_problem_more *m);
+pd_qs pd__sq_problem_list_more(pd_db *db, const struct pd_problem_filter *f, pd_problem_more_cb cb,
+                               void *cls);
+pd_qs pd__sq_problem_touch(pd_db *db, int64_t id, const char *resolution, const char *root_cause,
+                           int64_t at_ms);
+pd_qs pd__sq_problem_action_insert(pd_db *db, struct pd_problem_action_rec *a);
+pd_qs pd__sq_problem_action_list(pd_db *db, int64_t problem_id, pd_problem_action_cb cb, void *cls);
+pd_qs pd__sq_problem_contact_insert(pd_db *db, struct pd_problem_contact *c);
+pd_qs pd__sq_problem_contact_list(pd_db *db, int64_t problem_id, pd_problem_contact_cb cb,
+                                  void *cls);
+pd_qs pd__sq_problem_evidence_insert(pd_db *db, struct pd_problem_evidence *e);
+pd_qs pd__sq_problem_evidence_get(pd_db *db, int64_t id, struct pd_problem_evidence *out);
+pd_qs pd__sq_problem_evidence_list(pd_db *db, int64_t problem_id, pd_problem_evidence_cb cb,
+                                   void *cls);
+pd_qs pd__sq_compensation_case_insert(pd_db *db, struct pd_compensation_case *c, bool *dup);
+pd_qs pd__sq_compensation_case_list(pd_db *db, int64_t problem_id, pd_compensation_cb cb,
+                                    void *cls);
+pd_qs pd__sq_problem_stats(pd_db *db, const char *node_path, int64_t from_ms, int64_t to_ms,
+                           pd_problem_stat_cb cb, void *cls);
+pd_qs pd__sq_kb_insert(pd_db *db, struct pd_kb_article *a);
+pd_qs pd__sq_kb_get(pd_db *db, int64_t id, pd_kb_cb cb, void *cls);
+pd_qs pd__sq_kb_update(pd_db *db, const struct pd_kb_article *a, int expected_version);
+pd_qs pd__sq_kb_delete(pd_db *db, int64_t id);
+pd_qs pd__sq_kb_list(pd_db *db, const struct pd_kb_filter *f, pd_kb_cb cb, void *cls);
+pd_qs pd__sq_kb_search(pd_db *db, const struct pd_kb_query *q, pd_kb_cb cb, void *cls);
+pd_qs pd__sq_handover_insert(pd_db *db, struct pd_handover *h);
+pd_qs pd__sq_handover_get(pd_db *db, int64_t id, pd_handover_cb cb, void *cls);
+pd_qs pd__sq_handover_ack(pd_db *db, int64_t id, int64_t by, int64_t at_ms, const char *note);
+pd_qs pd__sq_handover_list(pd_db *db, const struct pd_handover_filter *f, pd_handover_cb cb,
+                           void *cls);
+
+/* sqlite_trips.c: vehicles, trips, loading plans (issue 4 item 2). */
+pd_qs pd__sq_vehicle_insert(pd_db *db, const struct pd_vehicle *v, bool *dup);
+pd_qs pd__sq_vehicle_get(pd_db *db, const char *plate, struct pd_vehicle *out);
+pd_qs pd__sq_vehicle_list(pd_db *db, const char *node_path, pd_vehicle_cb cb, void *cls);
+pd_qs pd__sq_trip_insert(pd_db *db, const struct pd_trip *t, bool *dup);
+pd_qs pd__sq_trip_get(pd_db *db, const char *trip_no, bool for_update, struct pd_trip *out);
+pd_qs pd__sq_trip_list(pd_db *db, const struct pd_trip_filter *f, pd_trip_cb cb, void *cls);
+pd_qs pd__sq_trip_set_state(pd_db *db, const char *trip_no, int from, int to, int64_t at_ms);
+pd_qs pd__sq_trip_item_add(pd_db *db, const struct pd_trip_item *it, bool *dup);
+pd_qs pd__sq_trip_item_holder(pd_db *db, int kind, const char *item_no,
+                              char trip_no[PD_TRIP_NO_SIZE]);
+pd_qs pd__sq_trip_item_remove(pd_db *db, const char *trip_no, int kind, const char *item_no);
+pd_qs pd__sq_trip_item_list(pd_db *db, const char *trip_no, pd_trip_item_cb cb, void *cls);
+pd_qs pd__sq_trip_scans(pd_db *db, const char *trip_no, int limit, pd_scan_cb cb, void *cls);
 
 #endif

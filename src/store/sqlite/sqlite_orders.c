@@ -255,7 +255,8 @@ pd_qs pd__sq_waybill_insert(pd_db *db, struct pd_waybill *w)
         " ON CONFLICT (idem_actor, idem_key) WHERE idem_key <> '' DO NOTHING RETURNING id");
     if (!s)
         return PD_QS_HARD;
-    int64_t now = pd_now_ms();
+    /* generate passes its simulated order time; everyone else leaves 0. */
+    int64_t now = w->created_ms > 0 ? w->created_ms : pd_now_ms();
     bind_mutable(s, w);
     pd__sq_text(s, 24, no);
     pd__sq_text(s, 25, w->channel);

@@ -168,31 +168,9 @@ pd_qs pd__sq_scan_list(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *c
 
 /* ---- tracking ----------------------------------------------------------------- */
 
-pd_qs pd__sq_tracking_put(pd_db *db, const struct pd_tracking *t)
+/* Bind the row's columns as ?1 … ?20 (the order of TRACKING_PUT_COLS). */
+static void bind_tracking(sqlite3_stmt *s, uint64_t serial, const struct pd_tracking *t)
 {
-    struct pd__sq_conn *c = C(db);
-    uint64_t serial;
-    bool state_ok = !t->has_order || (t->order_state >= 0 && t->order_state < PD_ORDER__COUNT);
-    if (PD_BREAK(pd_waybill_no_parse(t->waybill_no, &serial)) ||
-        PD_BREAK(t->status >= 0 && t->status < PD_ST__COUNT && state_ok && t->public_json))
-        return PD_QS_HARD;
-    sqlite3_stmt *s = pd__sq_prep(
-        c, PD_SQ_TRACKING_PUT,
-        "INSERT INTO tracking (serial, waybill_no, has_order, order_state, parcels,"
-        " dest_division, service, last4_sender, last4_recipient, created_ms, promised_ms,"
-        " status, events, last_event_ms, delivered_ms, updated_ms, public_json)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
-        " ON CONFLICT (serial) DO UPDATE SET waybill_no = excluded.waybill_no,"
-        " has_order = excluded.has_order, order_state = excluded.order_state,"
-        " parcels = excluded.parcels, dest_division = excluded.dest_division,"
-        " service = excluded.service, last4_sender = excluded.last4_sender,"
-        " last4_recipient = excluded.last4_recipient, created_ms = excluded.created_ms,"
-        " promised_ms = excluded.promised_ms, status = excluded.status,"
-        " events = excluded.events, last_event_ms = excluded.last_event_ms,"
-        " delivered_ms = excluded.delivered_ms, updated_ms = excluded.updated_ms,"
-        " public_json = excluded.public_json");
-    if (!s)
-        return PD_QS_HARD;
     pd__sq_i64(s, 1, (int64_t)serial);
     bind_static(s, 2, t->waybill_no);
     sqlite3_bind_int(s, 3, t->has_order ? 1 : 0);
@@ -212,18 +190,61 @@ pd_qs pd__sq_tracking_put(pd_db *db, const struct pd_tracking *t)
     pd__sq_i64(s, 14, t->last_event_ms);
     pd__sq_i64(s, 15, t->delivered_ms);
     pd__sq_i64(s, 16, t->updated_ms);
-    bind_static(s, 17, t->public_json);
+    bind_static(s, 17, t->customer_code);
+    bind_static(s, 18, t->node_path);
+    bind_static(s, 19, t->created_by);
+    sqlite3_bind_blob(s, 20, t->timeline, (int)t->timeline_len, SQLITE_STATIC);
+}
+
+pd_qs pd__sq_tracking_put(pd_db *db, const struct pd_tracking *t)
+{
+    struct pd__sq_conn *c = C(db);
+    uint64_t serial;
+    bool state_ok = !t->has_order || (t->order_state >= 0 && t->order_state < PD_ORDER__COUNT);
+    if (PD_BREAK(pd_waybill_no_parse(t->waybill_no, &serial)) ||
+        PD_BREAK(t->status >= 0 && t->status < PD_ST__COUNT && state_ok && t->timeline &&
+                 t->timeline_len > 0))
+        return PD_QS_HARD;
+    /* Nearly every put replaces a row (a scan of a waybill already taken):
+     * a plain UPDATE by rowid first, the INSERT only when there was none.
+     * (An upsert tries the insert first, meets the key, then updates:
+     * twice the work on the scan hot path.) The caller's write transaction
+     * makes the two steps one. */
+    sqlite3_stmt *s = pd__sq_prep(
+        c, PD_SQ_TRACKING_UPDATE,
+        "UPDATE tracking SET waybill_no = ?2, has_order = ?3, order_state = ?4, parcels = ?5,"
+        " dest_division = ?6, service = ?7, last4_sender = ?8, last4_recipient = ?9,"
+        " created_ms = ?10, promised_ms = ?11, status = ?12, events = ?13, last_event_ms = ?14,"
+        " delivered_ms = ?15, updated_ms = ?16, customer_code = ?17, node_path = ?18,"
+        " created_by = ?19, timeline = ?20 WHERE serial = ?1");
+    if (!s)
+        return PD_QS_HARD;
+    bind_tracking(s, serial, t);
     pd_qs qs = pd__sq_exec(c, s, "tracking_put");
+    if (qs != PD_QS_NONE)
+        return qs < 0 ? qs : PD_QS_ONE;
+    s = pd__sq_prep(
+        c, PD_SQ_TRACKING_PUT,
+        "INSERT INTO tracking (serial, waybill_no, has_order, order_state, parcels,"
+        " dest_division, service, last4_sender, last4_recipient, created_ms, promised_ms,"
+        " status, events, last_event_ms, delivered_ms, updated_ms, customer_code, node_path,"
+        " created_by, timeline)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+        " ?19, ?20)");
+    if (!s)
+        return PD_QS_HARD;
+    bind_tracking(s, serial, t);
+    qs = pd__sq_exec(c, s, "tracking_put");
     return qs < 0 ? qs : PD_QS_ONE;
 }
 
 #define TRACKING_COLS                                                                              \
     "waybill_no, has_order, order_state, parcels, dest_division, service, last4_sender,"           \
     " last4_recipient, created_ms, promised_ms, status, events, last_event_ms, delivered_ms,"      \
-    " updated_ms, public_json"
+    " updated_ms, customer_code, node_path, created_by, timeline"
 
-/* Fill @p t from the current row; its public_json points into the
- * statement, valid until the next step or reset. */
+/* Fill @p t from the current row; its timeline points into the statement,
+ * valid until the next step or reset. */
 static pd_qs tracking_row(sqlite3_stmt *s, struct pd_tracking *t)
 {
     memset(t, 0, sizeof *t);
@@ -258,9 +279,39 @@ static pd_qs tracking_row(sqlite3_stmt *s, struct pd_tracking *t)
     t->last_event_ms = sqlite3_column_int64(s, 12);
     t->delivered_ms = sqlite3_column_int64(s, 13);
     t->updated_ms = sqlite3_column_int64(s, 14);
-    const char *json = (const char *)sqlite3_column_text(s, 15);
-    t->public_json = json ? json : "";
+    pd__sq_col(s, 15, t->customer_code, sizeof t->customer_code);
+    pd__sq_col(s, 16, t->node_path, sizeof t->node_path);
+    pd__sq_col(s, 17, t->created_by, sizeof t->created_by);
+    t->timeline = sqlite3_column_blob(s, 18);
+    t->timeline_len = t->timeline ? (size_t)sqlite3_column_bytes(s, 18) : 0;
+    if (!t->timeline_len)
+        t->timeline = NULL;
     return PD_QS_ONE;
+}
+
+/* In process, a statement per row costs what one statement would: loops. */
+pd_qs pd__sq_tracking_get_many(pd_db *db, const char *const *nos, int n, bool lock,
+                               pd_tracking_cb cb, void *cls)
+{
+    (void)lock; /* the write transaction holds the database */
+    pd_qs total = PD_QS_NONE;
+    for (int i = 0; i < n; i++) {
+        pd_qs qs = pd__sq_tracking_get(db, nos[i], cb, cls);
+        if (qs < 0)
+            return qs;
+        total += qs;
+    }
+    return total;
+}
+
+pd_qs pd__sq_tracking_put_many(pd_db *db, const struct pd_tracking *rows, int n)
+{
+    for (int i = 0; i < n; i++) {
+        pd_qs qs = pd__sq_tracking_put(db, &rows[i]);
+        if (qs < 0)
+            return qs;
+    }
+    return (pd_qs)n;
 }
 
 pd_qs pd__sq_tracking_get(pd_db *db, const char *waybill_no, pd_tracking_cb cb, void *cls)
