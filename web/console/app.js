@@ -18,6 +18,9 @@ import { WebhooksPage } from './webhooks.js';
 import { TrackingPage } from './tracking.js';
 import { CallcenterPage } from './callcenter.js';
 import { TicketsPage } from './tickets.js';
+import { ProblemsPage } from './sd_problems.js';
+import { KbPage } from './sd_kb.js';
+import { HandoverPage } from './sd_handover.js';
 
 function useHashRoute() {
   const [route, setRoute] = useState(currentRoute);
@@ -41,6 +44,9 @@ function Page({ me, route }) {
   if (id === 'tracking') return html`<${TrackingPage} me=${me} arg=${route[1]} />`;
   if (id === 'callcenter') return html`<${CallcenterPage} me=${me} section=${route[1]} />`;
   if (id === 'tickets') return html`<${TicketsPage} me=${me} section=${route[1]} />`;
+  if (id === 'problems') return html`<${ProblemsPage} me=${me} arg=${route[1]} />`;
+  if (id === 'kb') return html`<${KbPage} me=${me} arg=${route[1]} />`;
+  if (id === 'handover') return html`<${HandoverPage} me=${me} arg=${route[1]} />`;
   if (id === 'customers' && route[1] === 'webhooks') {
     return html`<${WebhooksPage} me=${me} section=${route[2]} />`;
   }

@@ -15,8 +15,10 @@ export const MODULES = [
   { id: 'dashboard', key: '1' },
   { id: 'orders', key: '2' },
   { id: 'tracking', key: '3', anyOf: ['tracking.read'] },
-  { id: 'exceptions', key: '4' },
+  { id: 'problems', key: '4', anyOf: ['tracking.read'] },
   { id: 'tickets', key: '5' },
+  { id: 'kb', key: 'K' },
+  { id: 'handover', key: 'H' },
   { id: 'claims', key: '6' },
   { id: 'customers', key: '7' },
   { id: 'callcenter', key: '8' },
@@ -38,6 +40,8 @@ export const SCREEN_SHORTCUTS = [
   { code: 'KeyI', path: '/orders/import', perm: 'orders.create' },
   { code: 'KeyD', path: '/orders/dispatch', perm: 'dispatch' },
   { code: 'KeyW', path: '/customers/webhooks', perm: 'customers' },
+  { code: 'KeyK', path: '/kb', perm: 'me' },
+  { code: 'KeyH', path: '/handover', perm: 'me' },
 ];
 
 export const can = (me, perm) => Array.isArray(me.permissions) && me.permissions.includes(perm);
