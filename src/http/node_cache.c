@@ -44,9 +44,11 @@ struct pd_node_snapshot {
 struct pd_node_cache {
     pd_store *store;
     int64_t check_us;
-    pthread_mutex_t mu; /* guards cur and next_check_us; held only for pointer work */
+    pthread_mutex_t mu; /* guards cur; held only for pointer work */
     struct pd_node_snapshot *cur;
-    int64_t next_check_us;
+    /* when the next look at the stamp is due: claimed by one thread with a
+     * compare-and-swap, so that the hot path takes the mutex once */
+    _Atomic int64_t next_check_us;
     pthread_mutex_t load_mu; /* one reload at a time */
 };
 
@@ -191,7 +193,7 @@ static bool reload_locked(struct pd_node_cache *nc, bool in_tx)
     pthread_mutex_lock(&nc->mu);
     struct pd_node_snapshot *old = nc->cur;
     nc->cur = s;
-    nc->next_check_us = s->loaded_us + nc->check_us;
+    atomic_store(&nc->next_check_us, s->loaded_us + nc->check_us);
     pthread_mutex_unlock(&nc->mu);
     snap_unref(old);
     pd_debug("node cache: %zu nodes, %zu areas", s->n, s->n_areas);
@@ -227,11 +229,10 @@ const struct pd_node_snapshot *pd_node_cache_acquire(struct pd_node_cache *nc)
     if (!nc)
         return NULL; /* an application context without a cache knows no node */
     int64_t now = pd_mono_us();
-    pthread_mutex_lock(&nc->mu);
-    bool check = now >= nc->next_check_us;
-    if (check)
-        nc->next_check_us = now + nc->check_us; /* this thread claims the interval */
-    pthread_mutex_unlock(&nc->mu);
+    int64_t due = atomic_load_explicit(&nc->next_check_us, memory_order_relaxed);
+    /* this thread claims the interval; others go on with the snapshot they have */
+    bool check =
+        now >= due && atomic_compare_exchange_strong(&nc->next_check_us, &due, now + nc->check_us);
     /* The caller may be inside its own transaction: read on a bare
      * connection, never through pd_tx_run (invariant 3 for the lock). */
     if (check && pthread_mutex_trylock(&nc->load_mu) == 0) {

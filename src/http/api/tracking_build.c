@@ -182,7 +182,10 @@ static bool is_arrival(int type)
 
 /* Statuses per event, per parcel (rule 3: the last event that concerns
  * it), and the summary (rule 4). */
-static bool derive(struct pd_app *app, struct pd_tracking_data *d)
+/* derive() with the node snapshot the caller holds (NULL: acquired here when
+ * the destination city matters). */
+static bool derive_with(struct pd_app *app, struct pd_tracking_data *d,
+                        const struct pd_node_snapshot *held)
 {
     if (!make_parcels(d))
         return false;
@@ -198,7 +201,7 @@ static bool derive(struct pd_app *app, struct pd_tracking_data *d)
         last[p] = -1;
     int last_all = -1;
     int32_t city = d->has_order && d->dest_division >= 100000 ? d->dest_division / 100 : 0;
-    const struct pd_node_snapshot *nodes = city ? pd_node_cache_acquire(app->nodes) : NULL;
+    const struct pd_node_snapshot *nodes = held || !city ? held : pd_node_cache_acquire(app->nodes);
     for (int i = 0; i < d->n_ev; i++) {
         const struct pd_scan_row *e = &d->ev[i];
         bool at_dest = city && is_arrival(e->type) &&
@@ -214,7 +217,8 @@ static bool derive(struct pd_app *app, struct pd_tracking_data *d)
         if (e->at_ms > d->last_event_ms)
             d->last_event_ms = e->at_ms;
     }
-    pd_node_cache_release(app->nodes, nodes);
+    if (nodes != held)
+        pd_node_cache_release(app->nodes, nodes);
     for (int p = 0; p < d->n_parcels; p++) {
         int li = last[p] > last_all ? last[p] : last_all;
         struct pd_tracking_parcel *pc = &d->parcels[p];
@@ -236,6 +240,11 @@ static bool derive(struct pd_app *app, struct pd_tracking_data *d)
     free(last);
     free(sts);
     return true;
+}
+
+static bool derive(struct pd_app *app, struct pd_tracking_data *d)
+{
+    return derive_with(app, d, NULL);
 }
 
 pd_qs pd_tracking_load(struct pd_app *app, pd_db *db, const char *waybill_no,
@@ -552,11 +561,11 @@ static void put_staff_order(pd_buf *b, const struct pd_tracking_data *d, int64_t
     put_time(b, d->last_event_ms);
 }
 
-void pd_tracking_write(struct pd_app *app, const struct pd_tracking_data *d,
-                       enum pd_tracking_view view, bool personal, int64_t now_ms, pd_buf *b)
+/* pd_tracking_write with a node snapshot the caller holds. */
+static void write_with(const struct pd_tracking_data *d, enum pd_tracking_view view, bool personal,
+                       int64_t now_ms, pd_buf *b, const struct pd_node_snapshot *nodes)
 {
     static const char *const view_names[] = {"public", "full", "staff"};
-    const struct pd_node_snapshot *nodes = pd_node_cache_acquire(app->nodes);
     pd_buf_puts(b, "{\"waybill_no\":");
     pd_buf_json_cstr(b, d->waybill_no);
     pd_buf_puts(b, ",\"view\":");
@@ -592,6 +601,13 @@ void pd_tracking_write(struct pd_app *app, const struct pd_tracking_data *d,
         put_event(b, d, i, nodes, view, personal);
     }
     pd_buf_puts(b, "]}");
+}
+
+void pd_tracking_write(struct pd_app *app, const struct pd_tracking_data *d,
+                       enum pd_tracking_view view, bool personal, int64_t now_ms, pd_buf *b)
+{
+    const struct pd_node_snapshot *nodes = pd_node_cache_acquire(app->nodes);
+    write_with(d, view, personal, now_ms, b, nodes);
     pd_node_cache_release(app->nodes, nodes);
 }
 
@@ -769,12 +785,15 @@ bool pd_tracking_write_public_row(struct pd_app *app, const struct pd_tracking *
         return false;
     struct pd_tracking_data d = {0};
     data_from_row(&d, t);
-    bool ok = timeline_decode(&d, t->timeline, t->timeline_len, 0) && derive(app, &d);
+    /* One snapshot for both steps: taking it is the look-up's only lock. */
+    const struct pd_node_snapshot *nodes = pd_node_cache_acquire(app->nodes);
+    bool ok = timeline_decode(&d, t->timeline, t->timeline_len, 0) && derive_with(app, &d, nodes);
     if (ok) {
         pd_buf_reserve(b, 512 + 320 * (size_t)d.n_ev + 160 * (size_t)d.n_parcels);
-        pd_tracking_write(app, &d, PD_TRACKING_PUBLIC, false, 0, b);
+        write_with(&d, PD_TRACKING_PUBLIC, false, 0, b, nodes);
         ok = !b->oom;
     }
+    pd_node_cache_release(app->nodes, nodes);
     pd_tracking_data_free(&d);
     return ok;
 }
