@@ -388,6 +388,39 @@ static void log_token(char *out, size_t n, const char *s)
     out[o] = '\0';
 }
 
+/* A bounded line being put together (access_log). */
+struct logline {
+    char *p, *end; /* end: the last byte text may use */
+};
+
+static void ll_putc(struct logline *l, char c)
+{
+    if (l->p < l->end)
+        *l->p++ = c;
+}
+
+static void ll_puts(struct logline *l, const char *s)
+{
+    size_t n = strlen(s), room = (size_t)(l->end - l->p);
+    if (n > room)
+        n = room;
+    memcpy(l->p, s, n);
+    l->p += n;
+}
+
+/* @p v in decimal, zero-padded to at least @p width digits. */
+static void ll_digits(struct logline *l, uint64_t v, int width)
+{
+    char t[24];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v || n < width);
+    while (n > 0)
+        ll_putc(l, t[--n]);
+}
+
 static void access_log(struct pd_server *srv, struct sreq *sr, unsigned status, int64_t dur_us)
 {
     FILE *f = srv->app->access_log;
@@ -428,10 +461,34 @@ static void access_log(struct pd_server *srv, struct sreq *sr, unsigned status, 
                  (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
         lb->ts_sec = sec;
     }
+    /* "TS.mmm+08:00 METHOD ROUTE STATUS MS.uuu USER REQUEST-ID IP\n", put
+     * together by hand: one snprintf with a %f per request was a visible
+     * share of the public look-up's time. The same bytes as that format. */
     char line[700];
-    int n = snprintf(line, sizeof line, "%s.%03d+08:00 %s %s %u %.3f %s %s %s\n", lb->ts, ms,
-                     rq->method_str ? rq->method_str : "-", route, status, (double)dur_us / 1000.0,
-                     user, rq->request_id[0] ? rq->request_id : "-", rq->ip[0] ? rq->ip : "-");
+    struct logline l = {line, line + sizeof line - 2}; /* room for '\n' and NUL */
+    ll_puts(&l, lb->ts);
+    ll_putc(&l, '.');
+    ll_digits(&l, (uint64_t)ms, 3);
+    ll_puts(&l, "+08:00 ");
+    ll_puts(&l, rq->method_str ? rq->method_str : "-");
+    ll_putc(&l, ' ');
+    ll_puts(&l, route);
+    ll_putc(&l, ' ');
+    ll_digits(&l, status, 1);
+    ll_putc(&l, ' ');
+    uint64_t us = dur_us > 0 ? (uint64_t)dur_us : 0;
+    ll_digits(&l, us / 1000, 1);
+    ll_putc(&l, '.');
+    ll_digits(&l, us % 1000, 3);
+    ll_putc(&l, ' ');
+    ll_puts(&l, user);
+    ll_putc(&l, ' ');
+    ll_puts(&l, rq->request_id[0] ? rq->request_id : "-");
+    ll_putc(&l, ' ');
+    ll_puts(&l, rq->ip[0] ? rq->ip : "-");
+    *l.p++ = '\n';
+    *l.p = '\0';
+    int n = (int)(l.p - line);
     if (n > 0) {
         size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
         if (lb->len + len > LOGBUF_SIZE)
