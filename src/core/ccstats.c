@@ -47,6 +47,13 @@ struct smap {
     size_t cap, used;
 };
 
+/* @p fen ÷ @p n rounded half away from zero, in integers: money never goes
+ * through a double (n > 0). */
+static int64_t div_round(int64_t fen, int64_t n)
+{
+    return fen >= 0 ? (fen + n / 2) / n : -((-fen + n / 2) / n);
+}
+
 static uint64_t hash_bytes(const char *p, size_t n, uint64_t salt)
 {
     uint64_t h = 1469598103934665603ULL ^ salt;
@@ -1147,7 +1154,7 @@ int pd_ccstats_rows(pd_ccstats *s, const struct pd_ccstats_own *own, enum pd_ccs
         if (own->has_cost) {
             c[NQCOLS + 5] = v_int(own->cost_fen);
             if (tot.answered > 0)
-                c[NQCOLS + 6] = v_int((int64_t)llround((double)own->cost_fen / tot.answered));
+                c[NQCOLS + 6] = v_int(div_round(own->cost_fen, tot.answered));
         }
     }
     return cb(cls, "", c);

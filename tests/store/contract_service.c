@@ -111,13 +111,13 @@ static int64_t open_staff(const char *no, const char *type, int64_t node, int64_
 
 /* ---- problems: what 013 added ------------------------------------------------------ */
 
+#define NAMES_SIZE 256
+
 static int action_names(void *cls, const struct pd_problem_action_rec *a)
 {
-    char *out = cls;
-    strcat(out, a->action);
-    strcat(out, "/");
-    strcat(out, a->by_name[0] ? "u" : "-");
-    strcat(out, ";");
+    char *out = cls; /* the caller's buffer: NAMES_SIZE bytes */
+    size_t n = strlen(out);
+    snprintf(out + n, NAMES_SIZE - n, "%s/%s;", a->action, a->by_name[0] ? "u" : "-");
     return 0;
 }
 
@@ -176,7 +176,7 @@ static void problem_records(void **state)
     snprintf(r.action, sizeof r.action, "redirect");
     snprintf(r.address, sizeof r.address, "上海市浦东新区世纪大道 100 号");
     assert_int_equal(db->ops->problem_action_insert(db, &r), PD_QS_ONE);
-    char names[256] = "";
+    char names[NAMES_SIZE] = "";
     assert_int_equal(db->ops->problem_action_list(db, id, action_names, names), 2);
     assert_string_equal(names, "hold/u;redirect/-;");
     assert_int_equal(db->ops->problem_touch(db, id, "redirect", NULL, T0 + 2), PD_QS_ONE);
