@@ -73,10 +73,11 @@ int pd_cmd_serve(int argc, char **argv)
         return PD_EXIT_FAIL;
     }
     /* SQLite: one scan writer, whose connection keeps the pages ingestion
-     * touches (four times a request thread's cache; docs/tracking.md). On
-     * PostgreSQL, batches run on the pool's connections side by side. */
+     * touches (four times a request thread's cache; docs/tracking.md), and
+     * which keeps the scan log and projects it. On PostgreSQL, batches run
+     * on the pool's connections side by side, straight into scans. */
     if (!strcmp(pd_store_backend(st), "sqlite") &&
-        !(app.ingest = pd_ingest_start(st, 4 * c.cfg.cache_kib, err))) {
+        !(app.ingest = pd_ingest_start(st, 4 * c.cfg.cache_kib, pd_api_scans_project, &app, err))) {
         fprintf(stderr, "parceldesk serve: %s\n", err);
         pd_notify_stop(app.notify);
         pd_app_free(&app);

@@ -41,6 +41,7 @@
 #include "core/status.h"
 #include "core/waybill_no.h"
 #include "http/app.h"
+#include "http/ingest.h"
 #include "store/tx.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -340,6 +341,8 @@ bool pd_monitor_round(struct pd_app *app, pd_monitor_rebuild_fn rebuild, int64_t
 {
     memset(out, 0, sizeof *out);
     err[0] = '\0';
+    /* Judge by every scan acknowledged so far, not by the projected part. */
+    pd_ingest_settle_all(app->ingest);
     /* Totally delayed first: their new event makes them no longer quiet,
      * so one waybill is not marked twice in one round. */
     char later[256];

@@ -421,6 +421,8 @@ struct pd_stale_filter {
 };
 
 typedef int (*pd_scan_cb)(void *cls, const struct pd_scan_row *s);
+/** A scan of the scan log with its id (the order of arrival). */
+typedef int (*pd_scan_log_cb)(void *cls, int64_t id, const struct pd_scan_row *s);
 typedef int (*pd_tracking_cb)(void *cls, const struct pd_tracking *t);
 
 typedef int (*pd_node_cb)(void *cls, const struct pd_node *n);
@@ -1252,6 +1254,26 @@ struct pd_store_ops {
     pd_qs (*scan_insert)(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup);
     /** Events of a waybill (all its parcels), by event time then received time. */
     pd_qs (*scan_list)(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *cls);
+    /* The scan log (migration 016_scan_log; docs/tracking.md "The scan log"):
+     * events acknowledged to devices and waiting to be projected into scans
+     * and the tracking rows. Appends and projections must not interleave:
+     * SQLite's one writer serialises them; on PostgreSQL each of these takes
+     * the same transaction-level advisory lock. */
+    /**
+     * Append @p n events to the log in the caller's transaction. An event
+     * whose (device_id, device_seq) is in the log or in scans already is a
+     * duplicate: not written, dup[i] set true. @p last_id receives the id of
+     * the last event written (untouched when none was).
+     * @return the number written, or a failure.
+     */
+    pd_qs (*scan_log_append)(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup,
+                             int64_t *last_id);
+    /** Up to @p limit events of the log with id > @p after, by id, to @p cb. */
+    pd_qs (*scan_log_take)(pd_db *db, int64_t after, int limit, pd_scan_log_cb cb, void *cls);
+    /** Remove the events with id <= @p upto (projected). @return how many. */
+    pd_qs (*scan_log_trim)(pd_db *db, int64_t upto);
+    /** Events in the log and the highest id among them (0, 0 when empty). */
+    pd_qs (*scan_log_state)(pd_db *db, int64_t *count, int64_t *last_id);
     /** Insert or replace the tracking row of t->waybill_no. */
     pd_qs (*tracking_put)(pd_db *db, const struct pd_tracking *t);
     /** The tracking rows of @p nos[0..n) (distinct, in ascending order) to @p cb, in

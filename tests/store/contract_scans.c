@@ -697,6 +697,142 @@ static void test_tracking_list_stale(void **state)
     assert_int_equal(g.n, 2);
 }
 
+/* ---- the scan log ------------------------------------------------------------ */
+
+struct logged {
+    int n;
+    int64_t id[8];
+    struct pd_scan_row rows[8];
+};
+
+static int collect_logged(void *cls, int64_t id, const struct pd_scan_row *r)
+{
+    struct logged *l = cls;
+    assert_true(l->n < 8);
+    l->id[l->n] = id;
+    l->rows[l->n++] = *r;
+    return 0;
+}
+
+/* The log's events after @p after (at most @p limit), in their own transaction. */
+static struct logged take(int64_t after, int limit)
+{
+    struct logged l = {0};
+    pd_db *db = ct_begin(st);
+    pd_qs qs = db->ops->scan_log_take(db, after, limit, collect_logged, &l);
+    assert_int_equal(qs, l.n);
+    ct_commit(db);
+    return l;
+}
+
+static void log_state(int64_t *count, int64_t *last)
+{
+    pd_db *db = ct_begin(st);
+    assert_int_equal(db->ops->scan_log_state(db, count, last), 1);
+    ct_commit(db);
+}
+
+static void test_scan_log(void **state)
+{
+    /* The log takes events with every field, refuses a key that is in the
+     * log or in scans already (inside one batch too), hands events back by
+     * arrival after an id and up to a limit, forgets them when trimmed,
+     * loses an append that was rolled back, and never gives an id twice. */
+    char no[PD_WB_NO_SIZE];
+    new_no(no);
+    int64_t count0, last0;
+    log_state(&count0, &last0);
+
+    struct pd_scan_row in_scans = ev(no, PD_SCAN_PICKUP, T0, "PDA-log", 3);
+    insert(&in_scans, 1, 1, NULL);
+
+    struct pd_scan_row r[4];
+    r[0] = ev(no, PD_SCAN_ARRIVAL, T0 + 2 * MIN, "PDA-log", 1);
+    r[0].has_temperature = true;
+    r[0].temperature_mc = -18500;
+    snprintf(r[0].operator_, sizeof r[0].operator_, "张三");
+    snprintf(r[0].bag_no, sizeof r[0].bag_no, "BAG-1");
+    r[1] = ev(no, PD_SCAN_DELIVERED, T0 + MIN, "PDA-log", 2); /* earlier event, later arrival */
+    r[1].signer_type = PD_SIGNER_PROXY;
+    r[1].has_consent = true;
+    r[1].consent = true;
+    snprintf(r[1].signer, sizeof r[1].signer, "李\"四\\");
+    r[2] = r[0];                                             /* the same key again in the batch */
+    r[3] = ev(no, PD_SCAN_SORT, T0 + 3 * MIN, "PDA-log", 3); /* key stored in scans */
+    bool dup[4];
+    int64_t last = -1;
+    pd_db *db = ct_begin(st);
+    assert_int_equal(db->ops->scan_log_append(db, r, 4, dup, &last), 2);
+    ct_commit(db);
+    assert_false(dup[0]);
+    assert_false(dup[1]);
+    assert_true(dup[2]);
+    assert_true(dup[3]);
+    assert_true(last > last0);
+
+    /* Sent again: both in the log now. */
+    db = ct_begin(st);
+    int64_t again = -1;
+    assert_int_equal(db->ops->scan_log_append(db, r, 2, dup, &again), 0);
+    ct_commit(db);
+    assert_true(dup[0] && dup[1]);
+    assert_int_equal(again, -1); /* untouched: nothing written */
+
+    struct logged l = take(last0, 8);
+    assert_int_equal(l.n, 2);
+    assert_true(l.id[0] > last0 && l.id[1] == last && l.id[0] < l.id[1]);
+    assert_same_scan(&l.rows[0], &r[0]);
+    assert_same_scan(&l.rows[1], &r[1]);
+    l = take(last0, 1);
+    assert_int_equal(l.n, 1);
+    assert_same_scan(&l.rows[0], &r[0]);
+    int64_t count, top;
+    log_state(&count, &top);
+    assert_int_equal(count, count0 + 2);
+    assert_int_equal(top, last);
+
+    /* A rolled-back append leaves nothing behind. */
+    struct pd_scan_row lost = ev(no, PD_SCAN_SORT, T0 + 4 * MIN, "PDA-log", 4);
+    db = ct_begin(st);
+    int64_t lost_id = -1;
+    assert_int_equal(db->ops->scan_log_append(db, &lost, 1, dup, &lost_id), 1);
+    ct_rollback(db);
+    l = take(last0, 8);
+    assert_int_equal(l.n, 2);
+
+    /* Projected: into scans, then trimmed from the log. The key is still
+     * refused (it is in scans); a trim counts what it removed. */
+    insert(&r[0], 1, 1, NULL);
+    db = ct_begin(st);
+    assert_int_equal(db->ops->scan_log_trim(db, l.id[0]), 1);
+    ct_commit(db);
+    l = take(last0, 8);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.id[0], last);
+    db = ct_begin(st);
+    assert_int_equal(db->ops->scan_log_append(db, &r[0], 1, dup, &again), 0);
+    ct_commit(db);
+    assert_true(dup[0]);
+
+    /* Emptied, the log still never gives an id twice. */
+    insert(&r[1], 1, 1, NULL);
+    db = ct_begin(st);
+    assert_int_equal(db->ops->scan_log_trim(db, last), 1);
+    ct_commit(db);
+    log_state(&count, &top);
+    assert_int_equal(count, 0);
+    assert_int_equal(top, 0);
+    struct pd_scan_row next = ev(no, PD_SCAN_SORT, T0 + 5 * MIN, "PDA-log", 5);
+    int64_t next_id = -1;
+    db = ct_begin(st);
+    assert_int_equal(db->ops->scan_log_append(db, &next, 1, dup, &next_id), 1);
+    ct_commit(db);
+    assert_true(next_id > last); /* a rolled-back id may come again: it was never seen */
+    db = ct_begin(st);
+    assert_int_equal(db->ops->scan_log_trim(db, next_id), 1);
+    ct_commit(db);
+}
+
 const struct CMUnitTest ct_tests_scans[] = {
     cmocka_unit_test_setup_teardown(test_scan_round_trip, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_scan_idempotent, scans_setup, ct_cleanup),
@@ -705,6 +841,7 @@ const struct CMUnitTest ct_tests_scans[] = {
     cmocka_unit_test_setup_teardown(test_scan_parcels_of_one_waybill, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_scan_rolled_back, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_scan_batch_of_500, scans_setup, ct_cleanup),
+    cmocka_unit_test_setup_teardown(test_scan_log, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_tracking_put_get_replace, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_tracking_list_stale, scans_setup, scans_close),
 };

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "http/router.h"
+#include "store/store.h"
 
 /* The whole route table. */
 extern const struct pd_route pd_api_routes[];
@@ -99,6 +100,9 @@ struct pd_special_rate_rec;
 bool pd__special_rate_from_rec(const struct pd_special_rate_rec *r, struct pd_special_rate *out);
 /* scans.c */
 int pd_api_scans_create(struct pd_req *rq);
+/** The scan log's projector (http/ingest.h pd_ingest_project_fn; @p app a
+ *  struct pd_app *): @p rows into scans and the tracking rows. */
+pd_qs pd_api_scans_project(void *app, pd_db *db, const struct pd_scan_row *rows, int n);
 /* tracking.c */
 int pd_api_tracking_get(struct pd_req *rq);
 int pd_api_public_tracking_get(struct pd_req *rq);

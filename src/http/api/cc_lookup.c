@@ -26,6 +26,7 @@
 #include "http/app.h"
 #include "http/audit.h"
 #include "http/reply.h"
+#include "http/ingest.h"
 #include "store/tx.h"
 
 #define LOOKUP_WAYBILLS  20
@@ -139,6 +140,7 @@ int pd_api_cc_lookup(struct pd_req *rq)
     if (!pd__query_only(rq, allowed))
         return PD_HANDLED;
     struct lookup_tx t = {.rq = rq};
+    pd_ingest_settle_all(rq->app->ingest); /* statuses from every scan acknowledged */
     const char *phone = pd_req_query(rq, "phone");
     if (!phone || !phone[0])
         return pd_reply_err(rq, PD_E_QUERY_INVALID, "phone", "required");

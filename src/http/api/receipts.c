@@ -31,6 +31,7 @@
 #include "http/json_spec.h"
 #include "http/node_cache.h"
 #include "http/reply.h"
+#include "http/ingest.h"
 #include "store/tx.h"
 #include "util/timeutil.h"
 
@@ -101,6 +102,7 @@ int pd_api_receipts_get(struct pd_req *rq)
     if (!valid_no(rq))
         return PD_HANDLED;
     struct get_tx t = {.rq = rq};
+    pd_ingest_settle(rq->app->ingest, rq->args[0]); /* its delivery may be in the scan log */
     if (pd_tx_run(rq->app->store, "receipt.get", true, get_tx, &t) < 0)
         return pd__reply_db_error(rq);
     if (!t.found)
@@ -256,6 +258,7 @@ int pd_api_receipts_list(struct pd_req *rq)
     if (!pd__query_only(rq, allowed))
         return PD_HANDLED;
     struct list_tx t = {.rq = rq, .f = {.node_path = rq->who.node_path, .state = -1}};
+    pd_ingest_settle_all(rq->app->ingest); /* deliveries may be in the scan log */
     const char *state = pd_req_query(rq, "state");
     enum pd_receipt_state st;
     if (state) {

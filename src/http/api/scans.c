@@ -755,6 +755,70 @@ static pd_qs ingest_tx(pd_db *db, void *cls)
     return PD_QS_ONE;
 }
 
+/* Projection order: by waybill, then as the timeline orders events (event
+ * time, then arrival, then device and sequence). */
+static int cmp_projection(const void *a, const void *b)
+{
+    const struct pd_scan_row *x = *(const struct pd_scan_row *const *)a;
+    const struct pd_scan_row *y = *(const struct pd_scan_row *const *)b;
+    int c = strcmp(x->waybill_no, y->waybill_no);
+    if (c)
+        return c;
+    if (x->at_ms != y->at_ms)
+        return x->at_ms < y->at_ms ? -1 : 1;
+    if (x->received_ms != y->received_ms)
+        return x->received_ms < y->received_ms ? -1 : 1;
+    if ((c = strcmp(x->device_id, y->device_id)))
+        return c;
+    return x->device_seq < y->device_seq ? -1 : x->device_seq > y->device_seq;
+}
+
+pd_qs pd_api_scans_project(void *app, pd_db *db, const struct pd_scan_row *rows, int n)
+{
+    bool *dup = malloc((size_t)n * sizeof *dup);
+    const struct pd_scan_row **fresh = malloc((size_t)n * sizeof *fresh);
+    const struct pd_scan_row **round = malloc((size_t)n * sizeof *round);
+    int *first = malloc(((size_t)n + 1) * sizeof *first); /* where each waybill's events begin */
+    pd_qs qs = PD_QS_HARD;
+    if (!dup || !fresh || !round || !first)
+        goto out;
+    if ((qs = db->ops->scan_insert(db, rows, n, dup)) < 0)
+        goto out;
+    /* The append refused keys stored already, so each event is new here;
+     * dup only guards against a second copy of the log's rows. */
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!dup[i])
+            fresh[k++] = &rows[i];
+    qsort(fresh, (size_t)k, sizeof *fresh, cmp_projection);
+    int groups = 0, most = 0;
+    for (int i = 0; i < k; i++)
+        if (i == 0 || strcmp(fresh[i]->waybill_no, fresh[i - 1]->waybill_no) != 0)
+            first[groups++] = i;
+    first[groups] = k;
+    for (int g = 0; g < groups; g++)
+        if (first[g + 1] - first[g] > most)
+            most = first[g + 1] - first[g];
+    /* Merged one event per waybill at a time, in the timeline's order, so
+     * that subscribers hear of every status a waybill passed through, as
+     * they would had each event come alone (a pickup and a delivery
+     * projected together still make two notices). */
+    qs = PD_QS_NONE;
+    for (int r = 0; r < most && qs >= 0; r++) {
+        int m = 0;
+        for (int g = 0; g < groups; g++)
+            if (first[g] + r < first[g + 1])
+                round[m++] = fresh[first[g] + r];
+        qs = pd_tracking_add_events(app, db, round, m);
+    }
+out:
+    free(dup);
+    free(fresh);
+    free(round);
+    free(first);
+    return qs < 0 ? qs : PD_QS_ONE;
+}
+
 struct capacity {
     struct batch *b;
     const char **bag; /* distinct bag numbers of the batch's bag scans */
@@ -960,9 +1024,14 @@ int pd_api_scans_create(struct pd_req *rq)
         return pd_reply_err(rq, PD_E_INTERNAL, NULL, "out of memory");
     }
     if (b.n_rows > 0 || b.n_bev > 0) {
-        pd_qs qs = rq->app->ingest
-                       ? pd_ingest_run(rq->app->ingest, ingest_tx, &b, b.n_rows + b.n_bev)
-                       : pd_tx_run(rq->app->store, "scans.ingest", false, ingest_tx, &b);
+        /* A deferred writer appends plain batches to the scan log; batches
+         * with bag scans or bag events read and write bags, and run on scans
+         * directly (the writer projects the log first). */
+        struct pd_ingest *ing = rq->app->ingest;
+        pd_qs qs = pd_ingest_deferred(ing) && !b.n_bagrows && !b.n_bev
+                       ? pd_ingest_append(ing, b.rows, b.n_rows, b.dup)
+                   : ing ? pd_ingest_run(ing, ingest_tx, &b, b.n_rows + b.n_bev)
+                         : pd_tx_run(rq->app->store, "scans.ingest", false, ingest_tx, &b);
         if (qs < 0) {
             batch_free(&b);
             return pd__reply_db_error(rq);

@@ -30,6 +30,7 @@
 #include "http/api/waybill_common.h"
 #include "http/app.h"
 #include "http/audit.h"
+#include "http/ingest.h"
 #include "http/ratelimit.h"
 #include "http/reply.h"
 #include "store/tx.h"
@@ -184,6 +185,7 @@ int pd_api_public_tracking_get(struct pd_req *rq)
     char no[PD_WB_NO_SIZE];
     if (!pd__waybill_no_arg(rq, rq->args[0], no))
         return PD_HANDLED;
+    pd_ingest_settle(rq->app->ingest, no); /* events still in the scan log */
     const char *digits = pd_req_query(rq, "phone_last4");
     if (digits && !four_digits(digits))
         return pd_reply_err(rq, PD_E_QUERY_INVALID, "phone_last4",
@@ -287,6 +289,7 @@ int pd_api_tracking_get(struct pd_req *rq)
     struct staff_tx t = {.rq = rq};
     if (!pd__waybill_no_arg(rq, rq->args[0], t.no))
         return PD_HANDLED;
+    pd_ingest_settle(rq->app->ingest, t.no); /* events still in the scan log */
     t.personal = pd__personal_ok(rq);
     t.audit = t.personal && rq->who.kind == PD_WHO_USER;
     pd_qs qs = pd_tx_run(rq->app->store, "tracking.read", !t.audit, staff_tx, &t);

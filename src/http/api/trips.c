@@ -32,6 +32,7 @@
 #include "http/audit.h"
 #include "http/json_spec.h"
 #include "http/reply.h"
+#include "http/ingest.h"
 #include "store/tx.h"
 #include "util/timeutil.h"
 
@@ -719,6 +720,7 @@ int pd_api_trips_get(struct pd_req *rq)
     if (!pd__query_only(rq, allowed))
         return PD_HANDLED;
     struct trip_get_tx t = {.no = rq->args[0]};
+    pd_ingest_settle_all(rq->app->ingest); /* its load and unload scans */
     pd_qs qs = pd_tx_run(rq->app->store, "trip.read", true, trip_get_tx, &t);
     int r;
     if (qs < 0)

@@ -292,6 +292,149 @@ pd_qs pd__pg_scan_list(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *c
     return qs;
 }
 
+/* ---- the scan log (016_scan_log) ------------------------------------------------- */
+
+/* Appends and projections of the log take this lock for the rest of the
+ * transaction (store.h: they must not interleave). Any constant no other
+ * part of ParcelDesk uses. */
+#define SCAN_LOG_LOCK "7316001"
+
+static pd_qs scan_log_lock(struct pd__pg_conn *c)
+{
+    struct pd__pg_params p = {0};
+    pd_qs qs;
+    PGresult *res = pd__pg_run(c, PD_PG_SCAN_LOG_LOCK,
+                               "SELECT pg_advisory_xact_lock(" SCAN_LOG_LOCK ")", &p, &qs);
+    if (!res)
+        return qs;
+    PQclear(res);
+    return PD_QS_ONE;
+}
+
+/* PostgreSQL applies scans inline by default (the server's choice, see
+ * http/ingest.h), so the log is written a row at a time here: correct, and
+ * simple, rather than fast. */
+pd_qs pd__pg_scan_log_append(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup,
+                             int64_t *last_id)
+{
+    struct pd__pg_conn *c = C(db);
+    if (PD_BREAK(n >= 0 && (n == 0 || (rows && dup)) && last_id))
+        return PD_QS_HARD;
+    if (n == 0)
+        return PD_QS_NONE;
+    pd_qs qs = scan_log_lock(c);
+    if (qs < 0)
+        return qs;
+    int written = 0;
+    for (int i = 0; i < n; i++) {
+        const struct pd_scan_row *r = &rows[i];
+        int st = r->signer_type;
+        if (PD_BREAK(r->type >= 0 && r->type < PD_SCAN__COUNT && st >= 0 && st < PD_SIGNER__COUNT))
+            return PD_QS_HARD;
+        struct pd__pg_params p = {0};
+        pd__pg_p_text(&p, r->waybill_no);
+        pd__pg_p_text(&p, r->parcel_no);
+        pd__pg_p_text(&p, pd_scan_type_name((enum pd_scan_type)r->type));
+        pd__pg_p_i64(&p, r->at_ms);
+        pd__pg_p_text(&p, r->node_code);
+        pd__pg_p_text(&p, r->operator_);
+        pd__pg_p_text(&p, r->device_id);
+        pd__pg_p_i64(&p, r->device_seq);
+        pd__pg_p_text(&p, r->bag_no);
+        pd__pg_p_text(&p, r->trip_no);
+        if (r->has_temperature)
+            pd__pg_p_i64(&p, r->temperature_mc);
+        else
+            pd__pg_p_text(&p, NULL);
+        pd__pg_p_text(&p, r->signer);
+        pd__pg_p_text(&p, st ? pd_signer_type_name((enum pd_signer_type)st) : NULL);
+        if (r->has_consent)
+            pd__pg_p_bool(&p, r->consent);
+        else
+            pd__pg_p_text(&p, NULL);
+        pd__pg_p_text(&p, r->reason);
+        pd__pg_p_text(&p, r->photo);
+        pd__pg_p_i64(&p, r->received_ms);
+        PGresult *res = pd__pg_run(
+            c, PD_PG_SCAN_LOG_APPEND,
+            "INSERT INTO scan_log (waybill_no, parcel_no, type, at_ms, node_code, operator,"
+            " device_id, device_seq, bag_no, trip_no, temperature_mc, signer, signer_type,"
+            " consent, reason, photo, received_ms) SELECT $1::text, $2::text, $3::text,"
+            " $4::bigint, $5::text, $6::text, $7::text, $8::bigint, $9::text, $10::text,"
+            " $11::integer, $12::text, $13::text, $14::boolean, $15::text, $16::text,"
+            " $17::bigint WHERE NOT EXISTS (SELECT 1 FROM scans WHERE device_id = $7::text"
+            " AND device_seq = $8::bigint) ON CONFLICT (device_id, device_seq) DO NOTHING"
+            " RETURNING id",
+            &p, &qs);
+        if (!res)
+            return qs;
+        dup[i] = PQntuples(res) == 0;
+        if (!dup[i]) {
+            *last_id = pd__pg_i64(res, 0, 0);
+            written++;
+        }
+        PQclear(res);
+    }
+    return (pd_qs)written;
+}
+
+pd_qs pd__pg_scan_log_take(pd_db *db, int64_t after, int limit, pd_scan_log_cb cb, void *cls)
+{
+    struct pd__pg_conn *c = C(db);
+    if (PD_BREAK(limit > 0 && cb))
+        return PD_QS_HARD;
+    pd_qs qs = scan_log_lock(c);
+    if (qs < 0)
+        return qs;
+    struct pd__pg_params p = {0};
+    pd__pg_p_i64(&p, after);
+    pd__pg_p_i64(&p, limit);
+    PGresult *res = pd__pg_run(c, PD_PG_SCAN_LOG_TAKE,
+                               "SELECT " SCAN_COLS ", id FROM scan_log WHERE id > $1::bigint"
+                               " ORDER BY id LIMIT $2::bigint",
+                               &p, &qs);
+    if (!res)
+        return qs;
+    int rows = PQntuples(res);
+    struct pd_scan_row r;
+    for (int i = 0; i < rows && qs >= 0; i++) {
+        pd_qs rq = scan_row(res, i, &r);
+        int cr = rq < 0 ? (int)rq : cb(cls, pd__pg_i64(res, i, 17), &r);
+        if (cr < 0)
+            qs = (pd_qs)cr;
+    }
+    PQclear(res);
+    return qs;
+}
+
+pd_qs pd__pg_scan_log_trim(pd_db *db, int64_t upto)
+{
+    struct pd__pg_conn *c = C(db);
+    pd_qs qs = scan_log_lock(c);
+    if (qs < 0)
+        return qs;
+    struct pd__pg_params p = {0};
+    pd__pg_p_i64(&p, upto);
+    return pd__pg_cmd(c, PD_PG_SCAN_LOG_TRIM, "DELETE FROM scan_log WHERE id <= $1::bigint", &p);
+}
+
+pd_qs pd__pg_scan_log_state(pd_db *db, int64_t *count, int64_t *last_id)
+{
+    struct pd__pg_conn *c = C(db);
+    if (PD_BREAK(count && last_id))
+        return PD_QS_HARD;
+    struct pd__pg_params p = {0};
+    pd_qs qs;
+    PGresult *res = pd__pg_run(c, PD_PG_SCAN_LOG_STATE,
+                               "SELECT count(*), coalesce(max(id), 0) FROM scan_log", &p, &qs);
+    if (!res)
+        return qs;
+    *count = pd__pg_i64(res, 0, 0);
+    *last_id = pd__pg_i64(res, 0, 1);
+    PQclear(res);
+    return PD_QS_ONE;
+}
+
 /* ---- tracking ---------------------------------------------------------------------- */
 
 pd_qs pd__pg_tracking_put(pd_db *db, const struct pd_tracking *t)

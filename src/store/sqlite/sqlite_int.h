@@ -129,6 +129,10 @@ enum pd_sq_stmt {
     PD_SQ_PURGE_OUTBOX,
     PD_SQ_SCAN_INSERT,
     PD_SQ_SCAN_LIST,
+    PD_SQ_SCAN_LOG_APPEND,
+    PD_SQ_SCAN_LOG_TAKE,
+    PD_SQ_SCAN_LOG_TRIM,
+    PD_SQ_SCAN_LOG_STATE,
     PD_SQ_TRACKING_PUT,
     PD_SQ_TRACKING_UPDATE,
     PD_SQ_TRACKING_GET,
@@ -435,6 +439,11 @@ pd_qs pd__sq_notify_purge(pd_db *db, int64_t before_ms, int limit);
 /* sqlite_scans.c: scan events and tracking rows. */
 pd_qs pd__sq_scan_insert(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup);
 pd_qs pd__sq_scan_list(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *cls);
+pd_qs pd__sq_scan_log_append(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup,
+                             int64_t *last_id);
+pd_qs pd__sq_scan_log_take(pd_db *db, int64_t after, int limit, pd_scan_log_cb cb, void *cls);
+pd_qs pd__sq_scan_log_trim(pd_db *db, int64_t upto);
+pd_qs pd__sq_scan_log_state(pd_db *db, int64_t *count, int64_t *last_id);
 pd_qs pd__sq_tracking_put(pd_db *db, const struct pd_tracking *t);
 pd_qs pd__sq_tracking_get_many(pd_db *db, const char *const *nos, int n, bool lock,
                                pd_tracking_cb cb, void *cls);

@@ -28,6 +28,71 @@ static void bind_static(sqlite3_stmt *s, int i, const char *v)
 
 /* ---- scans ------------------------------------------------------------------ */
 
+/* Bind the 17 columns of @p r as ?1..?17 (the order of SCAN_COLS); false
+ * for a type or signer type outside the enums (a caller's bug). */
+static bool bind_scan(sqlite3_stmt *s, const struct pd_scan_row *r)
+{
+    bool signer_ok = r->signer_type == PD_SIGNER_NONE ||
+                     (r->signer_type > PD_SIGNER_NONE && r->signer_type < PD_SIGNER__COUNT);
+    if (PD_BREAK(r->type >= 0 && r->type < PD_SCAN__COUNT && signer_ok))
+        return false;
+    bind_static(s, 1, r->waybill_no);
+    bind_static(s, 2, r->parcel_no);
+    bind_static(s, 3, pd_scan_type_name((enum pd_scan_type)r->type));
+    pd__sq_i64(s, 4, r->at_ms);
+    bind_static(s, 5, r->node_code);
+    bind_static(s, 6, r->operator_);
+    bind_static(s, 7, r->device_id);
+    pd__sq_i64(s, 8, r->device_seq);
+    bind_static(s, 9, r->bag_no);
+    bind_static(s, 10, r->trip_no);
+    if (r->has_temperature)
+        sqlite3_bind_int(s, 11, r->temperature_mc);
+    else
+        sqlite3_bind_null(s, 11);
+    bind_static(s, 12, r->signer);
+    if (r->signer_type != PD_SIGNER_NONE)
+        bind_static(s, 13, pd_signer_type_name((enum pd_signer_type)r->signer_type));
+    else
+        sqlite3_bind_null(s, 13);
+    if (r->has_consent)
+        sqlite3_bind_int(s, 14, r->consent ? 1 : 0);
+    else
+        sqlite3_bind_null(s, 14);
+    bind_static(s, 15, r->reason);
+    bind_static(s, 16, r->photo);
+    pd__sq_i64(s, 17, r->received_ms);
+    return true;
+}
+
+/* Run @p s (prepared by the caller) once per row; dup[i] when the row
+ * changed nothing. Every parameter is bound on every row, so reset alone
+ * suffices between rows (no clear_bindings: this loop is the ingest hot
+ * path); the bindings are cleared at the end so that no pointer into the
+ * caller's rows stays behind. */
+static pd_qs insert_rows(struct pd__sq_conn *c, sqlite3_stmt *s, const char *what,
+                         const struct pd_scan_row *rows, int n, bool *dup)
+{
+    int written = 0;
+    for (int i = 0; i < n; i++) {
+        if (!bind_scan(s, &rows[i])) {
+            sqlite3_clear_bindings(s);
+            return PD_QS_HARD;
+        }
+        int rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) {
+            pd_qs qs = pd__sq_fail(c, rc, what);
+            pd__sq_done(s);
+            return qs;
+        }
+        dup[i] = sqlite3_changes(c->h) == 0;
+        written += !dup[i];
+    }
+    sqlite3_clear_bindings(s);
+    return (pd_qs)written;
+}
+
 pd_qs pd__sq_scan_insert(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup)
 {
     struct pd__sq_conn *c = C(db);
@@ -41,55 +106,7 @@ pd_qs pd__sq_scan_insert(pd_db *db, const struct pd_scan_row *rows, int n, bool 
         " ?14, ?15, ?16, ?17) ON CONFLICT DO NOTHING");
     if (!s)
         return PD_QS_HARD;
-    int written = 0;
-    for (int i = 0; i < n; i++) {
-        const struct pd_scan_row *r = &rows[i];
-        bool signer_ok = r->signer_type == PD_SIGNER_NONE ||
-                         (r->signer_type > PD_SIGNER_NONE && r->signer_type < PD_SIGNER__COUNT);
-        if (PD_BREAK(r->type >= 0 && r->type < PD_SCAN__COUNT && signer_ok)) {
-            sqlite3_clear_bindings(s);
-            return PD_QS_HARD;
-        }
-        bind_static(s, 1, r->waybill_no);
-        bind_static(s, 2, r->parcel_no);
-        bind_static(s, 3, pd_scan_type_name((enum pd_scan_type)r->type));
-        pd__sq_i64(s, 4, r->at_ms);
-        bind_static(s, 5, r->node_code);
-        bind_static(s, 6, r->operator_);
-        bind_static(s, 7, r->device_id);
-        pd__sq_i64(s, 8, r->device_seq);
-        bind_static(s, 9, r->bag_no);
-        bind_static(s, 10, r->trip_no);
-        if (r->has_temperature)
-            sqlite3_bind_int(s, 11, r->temperature_mc);
-        else
-            sqlite3_bind_null(s, 11);
-        bind_static(s, 12, r->signer);
-        if (r->signer_type != PD_SIGNER_NONE)
-            bind_static(s, 13, pd_signer_type_name((enum pd_signer_type)r->signer_type));
-        else
-            sqlite3_bind_null(s, 13);
-        if (r->has_consent)
-            sqlite3_bind_int(s, 14, r->consent ? 1 : 0);
-        else
-            sqlite3_bind_null(s, 14);
-        bind_static(s, 15, r->reason);
-        bind_static(s, 16, r->photo);
-        pd__sq_i64(s, 17, r->received_ms);
-        /* Every parameter is bound on every row, so reset alone suffices
-         * (no clear_bindings: this loop is the ingest hot path). */
-        int rc = sqlite3_step(s);
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE) {
-            pd_qs qs = pd__sq_fail(c, rc, "scan_insert");
-            pd__sq_done(s);
-            return qs;
-        }
-        dup[i] = sqlite3_changes(c->h) == 0;
-        written += !dup[i];
-    }
-    sqlite3_clear_bindings(s); /* no pointer into the caller's rows stays behind */
-    return (pd_qs)written;
+    return insert_rows(c, s, "scan_insert", rows, n, dup);
 }
 
 #define SCAN_COLS                                                                                  \
@@ -162,6 +179,99 @@ pd_qs pd__sq_scan_list(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *c
     }
     if (qs >= 0)
         qs = rc == SQLITE_DONE ? (pd_qs)count : pd__sq_fail(c, rc, "scan_list");
+    pd__sq_done(s);
+    return qs;
+}
+
+/* ---- the scan log (016_scan_log) ---------------------------------------------- */
+
+pd_qs pd__sq_scan_log_append(pd_db *db, const struct pd_scan_row *rows, int n, bool *dup,
+                             int64_t *last_id)
+{
+    struct pd__sq_conn *c = C(db);
+    if (PD_BREAK(n >= 0 && (n == 0 || (rows && dup)) && last_id))
+        return PD_QS_HARD;
+    /* A key already in scans (projected) is refused here; one already in
+     * the log conflicts on scan_log_device. The caller's write transaction
+     * makes this connection the only writer, so neither can race. */
+    sqlite3_stmt *s = pd__sq_prep(
+        c, PD_SQ_SCAN_LOG_APPEND,
+        "INSERT INTO scan_log (waybill_no, parcel_no, type, at_ms, node_code, operator,"
+        " device_id, device_seq, bag_no, trip_no, temperature_mc, signer, signer_type, consent,"
+        " reason, photo, received_ms) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+        " ?13, ?14, ?15, ?16, ?17 WHERE NOT EXISTS (SELECT 1 FROM scans WHERE device_id = ?7"
+        " AND device_seq = ?8) ON CONFLICT DO NOTHING");
+    if (!s)
+        return PD_QS_HARD;
+    pd_qs qs = insert_rows(c, s, "scan_log_append", rows, n, dup);
+    if (qs > 0)
+        *last_id = sqlite3_last_insert_rowid(c->h);
+    return qs;
+}
+
+pd_qs pd__sq_scan_log_take(pd_db *db, int64_t after, int limit, pd_scan_log_cb cb, void *cls)
+{
+    struct pd__sq_conn *c = C(db);
+    if (PD_BREAK(limit > 0 && cb))
+        return PD_QS_HARD;
+    sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_SCAN_LOG_TAKE,
+                                  "SELECT " SCAN_COLS ", id FROM scan_log WHERE id > ?1"
+                                  " ORDER BY id LIMIT ?2");
+    if (!s)
+        return PD_QS_HARD;
+    pd__sq_i64(s, 1, after);
+    sqlite3_bind_int(s, 2, limit);
+    pd_qs qs = PD_QS_NONE;
+    int rc, count = 0;
+    struct pd_scan_row r;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        qs = scan_row(s, &r);
+        if (qs < 0)
+            break;
+        int cr = cb(cls, sqlite3_column_int64(s, 17), &r);
+        if (cr < 0) {
+            qs = (pd_qs)cr;
+            break;
+        }
+        count++;
+    }
+    if (qs >= 0)
+        qs = rc == SQLITE_DONE ? (pd_qs)count : pd__sq_fail(c, rc, "scan_log_take");
+    pd__sq_done(s);
+    return qs;
+}
+
+pd_qs pd__sq_scan_log_trim(pd_db *db, int64_t upto)
+{
+    struct pd__sq_conn *c = C(db);
+    sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_SCAN_LOG_TRIM, "DELETE FROM scan_log WHERE id <= ?1");
+    if (!s)
+        return PD_QS_HARD;
+    pd__sq_i64(s, 1, upto);
+    int rc = sqlite3_step(s);
+    pd_qs qs =
+        rc == SQLITE_DONE ? (pd_qs)sqlite3_changes(c->h) : pd__sq_fail(c, rc, "scan_log_trim");
+    pd__sq_done(s);
+    return qs;
+}
+
+pd_qs pd__sq_scan_log_state(pd_db *db, int64_t *count, int64_t *last_id)
+{
+    struct pd__sq_conn *c = C(db);
+    if (PD_BREAK(count && last_id))
+        return PD_QS_HARD;
+    sqlite3_stmt *s =
+        pd__sq_prep(c, PD_SQ_SCAN_LOG_STATE, "SELECT count(*), coalesce(max(id), 0) FROM scan_log");
+    if (!s)
+        return PD_QS_HARD;
+    int rc = sqlite3_step(s);
+    pd_qs qs = PD_QS_ONE;
+    if (rc == SQLITE_ROW) {
+        *count = sqlite3_column_int64(s, 0);
+        *last_id = sqlite3_column_int64(s, 1);
+    } else {
+        qs = pd__sq_fail(c, rc, "scan_log_state");
+    }
     pd__sq_done(s);
     return qs;
 }
