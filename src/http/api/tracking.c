@@ -185,7 +185,6 @@ int pd_api_public_tracking_get(struct pd_req *rq)
     char no[PD_WB_NO_SIZE];
     if (!pd__waybill_no_arg(rq, rq->args[0], no))
         return PD_HANDLED;
-    pd_ingest_settle(rq->app->ingest, no); /* events still in the scan log */
     const char *digits = pd_req_query(rq, "phone_last4");
     if (digits && !four_digits(digits))
         return pd_reply_err(rq, PD_E_QUERY_INVALID, "phone_last4",
@@ -206,6 +205,9 @@ int pd_api_public_tracking_get(struct pd_req *rq)
                 PD_TRACK_GUESSES_IP_PER_HOUR)
             return pd_reply_err(rq, PD_E_RATE_LIMITED, "phone_last4", NULL);
     }
+    /* Events of this number still in the scan log: wait (bounded) for them,
+     * after the limits, so that a blocked client makes nobody wait. */
+    pd_ingest_settle(app->ingest, no);
     struct hot h = {.rq = rq, .check = digits != NULL, .replied = -1};
     pd_db *db = pd_store_acquire(app->store);
     if (!db)

@@ -155,8 +155,9 @@ static pd_qs scan_row(sqlite3_stmt *s, struct pd_scan_row *r)
 pd_qs pd__sq_scan_list(pd_db *db, const char *waybill_no, pd_scan_cb cb, void *cls)
 {
     struct pd__sq_conn *c = C(db);
-    /* The primary key delivers the rows by at_ms already; the sort only
-     * settles ties, among a waybill's few events. */
+    /* scans_waybill delivers the rows by at_ms already (one index range,
+     * then a point read per event); the sort only settles ties, among a
+     * waybill's few events. */
     sqlite3_stmt *s = pd__sq_prep(c, PD_SQ_SCAN_LIST,
                                   "SELECT " SCAN_COLS " FROM scans WHERE waybill_no = ?1"
                                   " ORDER BY at_ms, received_ms, device_id, device_seq");

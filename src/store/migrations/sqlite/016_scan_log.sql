@@ -37,3 +37,48 @@ CREATE TABLE scan_log (
     received_ms INTEGER NOT NULL
 ) STRICT;
 CREATE UNIQUE INDEX scan_log_device ON scan_log (device_id, device_seq);
+
+-- scans itself in the order of arrival: a rowid table with the waybill's
+-- events found through the index scans_waybill, instead of a table
+-- clustered by waybill. The projector writes scans in transactions of
+-- thousands of events for random waybills; a clustered row (~150 bytes)
+-- lands on a random page of the largest table, an index entry (~30 bytes)
+-- on a random page of a tree five times smaller, so such a transaction
+-- writes far fewer pages (docs/tracking.md, "The scan log", has the
+-- figures). A waybill's timeline is one index range plus a point read per
+-- event. The rows keep their content; their ids follow the time they were
+-- received.
+CREATE TABLE scans_by_arrival (
+    id INTEGER PRIMARY KEY,
+    waybill_no TEXT NOT NULL,
+    parcel_no TEXT NOT NULL DEFAULT '',
+    type TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    node_code TEXT NOT NULL DEFAULT '',
+    operator TEXT NOT NULL DEFAULT '',
+    device_id TEXT NOT NULL,
+    device_seq INTEGER NOT NULL CHECK (device_seq >= 0),
+    bag_no TEXT NOT NULL DEFAULT '',
+    trip_no TEXT NOT NULL DEFAULT '',
+    temperature_mc INTEGER,
+    signer TEXT NOT NULL DEFAULT '',
+    signer_type TEXT,
+    consent INTEGER CHECK (consent IN (0, 1)),
+    reason TEXT NOT NULL DEFAULT '',
+    photo TEXT NOT NULL DEFAULT '',
+    received_ms INTEGER NOT NULL
+) STRICT;
+INSERT INTO scans_by_arrival (waybill_no, parcel_no, type, at_ms, node_code, operator, device_id,
+                              device_seq, bag_no, trip_no, temperature_mc, signer, signer_type,
+                              consent, reason, photo, received_ms)
+    SELECT waybill_no, parcel_no, type, at_ms, node_code, operator, device_id, device_seq, bag_no,
+           trip_no, temperature_mc, signer, signer_type, consent, reason, photo, received_ms
+    FROM scans ORDER BY received_ms, waybill_no, at_ms, device_id, device_seq;
+DROP TABLE scans;
+ALTER TABLE scans_by_arrival RENAME TO scans;
+CREATE UNIQUE INDEX scans_device ON scans (device_id, device_seq);
+CREATE INDEX scans_waybill ON scans (waybill_no, at_ms);
+-- As in 013_service and 015_trips (dropped with the old table).
+CREATE INDEX scans_exceptions ON scans (received_ms, device_id, device_seq)
+    WHERE type = 'exception';
+CREATE INDEX scans_trip ON scans (trip_no) WHERE trip_no <> '';
