@@ -869,6 +869,23 @@ static void data_from_row(struct pd_tracking_data *d, const struct pd_tracking *
 
 #define PUB_PARCELS 16
 
+/* pd_node_snapshot_find remembering the last code asked: a timeline's
+ * events come in runs at one node (arrival, sort, bag, load, departure). */
+struct node_memo {
+    char code[PD_CODE_MAX];
+    const struct pd_node_entry *node;
+};
+
+static const struct pd_node_entry *memo_find(struct node_memo *m,
+                                             const struct pd_node_snapshot *nodes, const char *code)
+{
+    if (strcmp(m->code, code) != 0) {
+        memcpy(m->code, code, strlen(code) + 1); /* both PD_CODE_MAX */
+        m->node = pd_node_snapshot_find(nodes, code);
+    }
+    return m->node;
+}
+
 /* A parcel while the public answer is derived. */
 struct pub_parcel {
     int seq;           /* its number's sequence; 0 = the waybill's own number */
@@ -911,10 +928,11 @@ bool pd_tracking_write_public_row(struct pd_app *app, const struct pd_tracking *
     /* One snapshot for both passes: taking it is the look-up's only lock. */
     const struct pd_node_snapshot *nodes = pd_node_cache_acquire(app->nodes);
     int32_t city = t->has_order && t->dest_division >= 100000 ? t->dest_division / 100 : 0;
+    struct node_memo memo = {"", NULL}; /* "" is no node: find answers NULL */
     struct tl_event e;
     for (uint64_t i = 0; i < n && tl_next(&r, no, &e); i++) {
         bool at_dest = city && is_arrival(e.type) &&
-                       pd_node_serves_city(pd_node_snapshot_find(nodes, e.node_code), city);
+                       pd_node_serves_city(memo_find(&memo, nodes, e.node_code), city);
         enum pd_status st =
             pd_status_of_event((enum pd_scan_type)e.type, (enum pd_signer_type)e.signer_type,
                                tl_reason(e.reason), at_dest);
@@ -973,7 +991,7 @@ bool pd_tracking_write_public_row(struct pd_app *app, const struct pd_tracking *
         pd_buf_lit(b, "],\"events\":[");
         r.p = events;
         for (uint64_t i = 0; i < n && ok && tl_next(&r, no, &e); i++) {
-            const struct pd_node_entry *node = pd_node_snapshot_find(nodes, e.node_code);
+            const struct pd_node_entry *node = memo_find(&memo, nodes, e.node_code);
             char masked[PD_SCAN_TEXT_SIZE] = "";
             if (e.signer[0])
                 pd_mask_name(e.signer, masked, sizeof masked);
