@@ -292,6 +292,40 @@ static bool ip_char_ok(char c)
            c == '.';
 }
 
+/* The peer address of @p conn as text into @p out (n bytes): "" when unknown. */
+static void peer_text(struct MHD_Connection *conn, char *out, size_t n)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)n);
+}
+
+/* Each connection's peer address is put into text once, when it opens
+ * (on_connection): inet_ntop per request was a visible share of the public
+ * look-up over keep-alive connections. The text is the connection's socket
+ * context, freed when it closes. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        char *ip = malloc(sizeof((struct pd_req *)NULL)->ip);
+        if (ip)
+            peer_text(conn, ip, sizeof((struct pd_req *)NULL)->ip);
+        *socket_context = ip; /* NULL: set_ip asks each time */
+    } else {
+        free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
 static void set_ip(struct pd_server *srv, struct pd_req *rq)
 {
     rq->ip[0] = '\0';
@@ -312,14 +346,12 @@ static void set_ip(struct pd_server *srv, struct pd_req *rq)
         }
     }
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, rq->ip,
-                  sizeof rq->ip);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, rq->ip,
-                  sizeof rq->ip);
+        MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const char *known = ci ? ci->socket_context : NULL;
+    if (known)
+        memcpy(rq->ip, known, sizeof rq->ip); /* on_connection's text, NUL-terminated */
+    else
+        peer_text(rq->conn, rq->ip, sizeof rq->ip);
     if (!rq->ip[0])
         strcpy(rq->ip, "-");
 }
@@ -1014,7 +1046,8 @@ struct pd_server *pd_server_start(struct pd_app *app, const struct pd_route *rou
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(cfg->connection_timeout_s > 0 ? cfg->connection_timeout_s : 30),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, 256, "cannot listen on %s (address in use or not available?)", cfg->listen);
         goto fail;

@@ -39,7 +39,7 @@ bool pd_buf_reserve(pd_buf *b, size_t extra)
     return true;
 }
 
-void pd_buf_append(pd_buf *b, const void *p, size_t n)
+void pd__buf_append_grow(pd_buf *b, const void *p, size_t n)
 {
     if (!pd_buf_reserve(b, n))
         return;
@@ -95,19 +95,36 @@ static inline bool json_special(unsigned char c)
     return c < 0x20 || c == '"' || c == '\\';
 }
 
-void pd_buf_json_str(pd_buf *b, const char *s, size_t n)
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Eight bytes at once: non-zero when one of them may be special. The
+ * "has a byte below k" test ((v - k) & ~v & HIGHS) is exact for the lowest
+ * such byte and can only err on bytes above a true one, so a zero answer
+ * is exact and a non-zero one is settled byte by byte. Bytes of 0x80 and
+ * above (UTF-8) never count. */
+static inline uint64_t json_special8(const char *s)
+{
+    uint64_t v;
+    memcpy(&v, s, 8);
+    uint64_t q = v ^ (ONES * '"'), bs = v ^ (ONES * '\\');
+    return ((v - ONES * 0x20) | (q - ONES) | (bs - ONES)) & ~v & HIGHS;
+}
+
+void pd_buf_json_chars(pd_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    if (!pd_buf_reserve(b, n + 2))
-        return;
-    b->data[b->len++] = '"';
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    size_t start = 0, i = 0;
+    for (;;) {
+        while (i + 8 <= n && !json_special8(s + i))
+            i += 8;
+        if (i >= n)
+            break;
+        unsigned char c = (unsigned char)s[i++];
         if (!json_special(c))
             continue;
-        pd_buf_append(b, s + start, i - start);
-        start = i + 1;
+        pd_buf_append(b, s + start, i - 1 - start);
+        start = i;
         switch (c) {
         case '"':
             pd_buf_append(b, "\\\"", 2);
@@ -131,6 +148,14 @@ void pd_buf_json_str(pd_buf *b, const char *s, size_t n)
         }
     }
     pd_buf_append(b, s + start, n - start);
+}
+
+void pd_buf_json_str(pd_buf *b, const char *s, size_t n)
+{
+    if (!pd_buf_reserve(b, n + 2))
+        return;
+    b->data[b->len++] = '"';
+    pd_buf_json_chars(b, s, n);
     pd_buf_putc(b, '"');
 }
 

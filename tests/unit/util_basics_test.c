@@ -63,6 +63,90 @@ static void buf_json_escaping(void **state)
     pd_buf_free(&b);
 }
 
+/* The escaping as JSON spells it, one byte at a time: what the eight-bytes-
+ * at-once scan of pd_buf_json_chars must agree with. */
+static void json_ref(char *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            *o++ = '\\';
+            *o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o = '\0';
+}
+
+/* Every byte that needs escaping, at every place in strings longer and
+ * shorter than eight bytes, among ASCII and UTF-8 bytes (which never count,
+ * however they combine), and beside each other. */
+static void buf_json_escaping_each_position(void **state)
+{
+    (void)state;
+    const unsigned char specials[] = {'"', '\\', '\n', '\r', '\t', 0x01, 0x1f, 0x00};
+    const char *fills[] = {"abcdefghijklmnopqrstuvwxyz0123456789",
+                           "张三李四王五赵六钱七孙八周九吴十郑十一",
+                           " !#$%&'()*+,-./:;<=>?@[]^_`{|}~\x7f"
+                           "AB"}; /* at least 33 bytes each */
+    char s[64], want[512];
+    pd_buf b = PD_BUF_INIT;
+    for (size_t f = 0; f < sizeof fills / sizeof fills[0]; f++) {
+        for (size_t len = 1; len <= 33; len++) {
+            for (size_t pos = 0; pos < len; pos++) {
+                for (size_t k = 0; k < sizeof specials; k++) {
+                    memcpy(s, fills[f], len);
+                    s[pos] = (char)specials[k];
+                    if (pos + 3 < len)
+                        s[pos + 3] = (char)specials[(k + 1) % sizeof specials];
+                    pd_buf_reset(&b);
+                    pd_buf_json_chars(&b, s, len);
+                    json_ref(want, s, len);
+                    assert_int_equal(b.len, strlen(want));
+                    assert_memory_equal(b.data, want, b.len);
+                }
+            }
+            /* and with nothing to escape */
+            pd_buf_reset(&b);
+            pd_buf_json_chars(&b, fills[f], len);
+            json_ref(want, fills[f], len);
+            assert_memory_equal(b.data, want, strlen(want) + 1);
+        }
+    }
+    pd_buf_free(&b);
+}
+
+/* Literals and the inline append, across growth from an empty buffer. */
+static void buf_literals_and_growth(void **state)
+{
+    (void)state;
+    pd_buf b = PD_BUF_INIT;
+    pd_buf_lit(&b, "");
+    assert_int_equal(b.len, 0);
+    size_t want = 0;
+    for (int i = 0; i < 1000; i++) {
+        pd_buf_lit(&b, "{\"at\":");
+        pd_buf_append(&b, "快件", 6);
+        want += 6 + 6;
+    }
+    assert_false(b.oom);
+    assert_int_equal(b.len, want);
+    assert_int_equal(strlen(b.data), want); /* NUL-terminated throughout */
+    assert_memory_equal(b.data + want - 12, "{\"at\":快件", 12);
+    pd_buf_free(&b);
+}
+
 static void utf8_validation(void **state)
 {
     (void)state;
@@ -177,6 +261,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(arena_limits_and_reset),
         cmocka_unit_test(buf_json_escaping),
+        cmocka_unit_test(buf_json_escaping_each_position),
+        cmocka_unit_test(buf_literals_and_growth),
         cmocka_unit_test(utf8_validation),
         cmocka_unit_test(time_round_trip),
         cmocka_unit_test(civil_days),

@@ -280,14 +280,22 @@ void pd_tracking_data_free(struct pd_tracking_data *d)
 
 /* ---- writing ---------------------------------------------------------------- */
 
+/* Keys and other constant pieces are appended with pd_buf_lit (their length
+ * known at compile time): strlen per piece, dozens per event, was a visible
+ * share of the public look-up. */
+
 static void put_time(pd_buf *b, int64_t ms)
 {
     if (!ms) {
-        pd_buf_puts(b, "null");
+        pd_buf_lit(b, "null");
         return;
     }
+    /* digits and punctuation only: nothing to escape */
     char t[PD_RFC3339_MAX];
-    pd_buf_json_cstr(b, pd_time_format(ms, PD_CST_OFFSET_MIN, t));
+    pd_time_format(ms, PD_CST_OFFSET_MIN, t);
+    pd_buf_putc(b, '"');
+    pd_buf_append(b, t, strlen(t));
+    pd_buf_putc(b, '"');
 }
 
 /* A string member, or null when empty. */
@@ -300,7 +308,7 @@ static void put_opt(pd_buf *b, const char *s)
 static void put_temperature(pd_buf *b, const struct pd_scan_row *e)
 {
     if (!e->has_temperature) {
-        pd_buf_puts(b, "null");
+        pd_buf_lit(b, "null");
         return;
     }
     int64_t mc = e->temperature_mc;
@@ -318,20 +326,20 @@ static void put_temperature(pd_buf *b, const struct pd_scan_row *e)
 static void put_status(pd_buf *b, enum pd_status st)
 {
     const struct pd_status_info *si = pd_status_info(st);
-    pd_buf_puts(b, "\"status\":");
+    pd_buf_lit(b, "\"status\":");
     pd_buf_json_cstr(b, si->name);
-    pd_buf_puts(b, ",\"status_zh\":");
+    pd_buf_lit(b, ",\"status_zh\":");
     pd_buf_json_cstr(b, si->zh);
-    pd_buf_puts(b, ",\"kuaidi100\":{\"state\":");
+    pd_buf_lit(b, ",\"kuaidi100\":{\"state\":");
     pd_buf_i64(b, si->k100_state);
-    pd_buf_puts(b, ",\"advanced\":");
+    pd_buf_lit(b, ",\"advanced\":");
     if (si->k100_advanced)
         pd_buf_i64(b, si->k100_advanced);
     else
-        pd_buf_puts(b, "null");
-    pd_buf_puts(b, "},\"aftership\":{\"tag\":");
+        pd_buf_lit(b, "null");
+    pd_buf_lit(b, "},\"aftership\":{\"tag\":");
     put_opt(b, si->as_tag);
-    pd_buf_puts(b, ",\"subtag\":");
+    pd_buf_lit(b, ",\"subtag\":");
     put_opt(b, si->as_subtag);
     pd_buf_putc(b, '}');
 }
@@ -346,117 +354,135 @@ static const char *reason_text(const struct pd_scan_row *e, enum pd_tracking_vie
     return e->reason;
 }
 
-/* Appending pieces to a fixed buffer (the description line): snprintf with
- * its format parsing was a tenth of the public look-up's time. Cut at the
- * buffer's end like snprintf; the buffer is sized so that it never is. */
-struct line {
-    char *p, *end; /* end: the terminating NUL's last possible place */
+/* What an event's one-line description says, as the view shows it. */
+struct desc {
+    int type, signer_type;
+    const char *node_name; /* NULL or "": no node */
+    const char *signer;    /* masked or in full as the view shows it; "" none */
+    const char *reason;    /* reason_text(): read for failed attempts and exceptions only */
 };
 
-static void cat(struct line *l, const char *s)
+/* Text from the data inside the description's JSON string. */
+static void put_chars(pd_buf *b, const char *s)
 {
-    size_t n = strlen(s), room = (size_t)(l->end - l->p);
-    if (n > room)
-        n = room;
-    memcpy(l->p, s, n);
-    l->p += n;
-    *l->p = '\0';
+    pd_buf_json_chars(b, s, strlen(s));
 }
 
-/* The one line a timeline shows for an event, in Chinese (the public page
- * is Chinese first). Signers are masked in the public view. */
-static void describe(const struct pd_scan_row *e, const char *node_name, enum pd_tracking_view view,
-                     bool personal, char *out, size_t n)
+/* "【node name】", or nothing without a name. */
+static void put_at(pd_buf *b, const char *node_name)
 {
-    struct line l = {out, out + n - 1};
-    *out = '\0';
-    char at[PD_NAME_MAX + 8] = "";
-    if (node_name && *node_name) {
-        struct line a = {at, at + sizeof at - 1};
-        cat(&a, "【");
-        cat(&a, node_name);
-        cat(&a, "】");
-    }
-    char signer[PD_SCAN_TEXT_SIZE] = "";
-    if (e->signer[0]) {
-        if (view == PD_TRACKING_PUBLIC || (view == PD_TRACKING_STAFF && !personal))
-            pd_mask_name(e->signer, signer, sizeof signer);
-        else
-            snprintf(signer, sizeof signer, "%s", e->signer);
-    }
-    const char *type_zh = pd_scan_type_zh((enum pd_scan_type)e->type);
-    switch (e->type) {
+    if (!node_name || !*node_name)
+        return;
+    pd_buf_lit(b, "【");
+    put_chars(b, node_name);
+    pd_buf_lit(b, "】");
+}
+
+/* The "description" member: the one line a timeline shows for an event, in
+ * Chinese (the public page is Chinese first), written straight into the
+ * answer — the constant words need no escaping, the node name, signer and
+ * reason are escaped where they stand. */
+static void put_description(pd_buf *b, const struct desc *x)
+{
+    pd_buf_lit(b, ",\"description\":\"");
+    switch (x->type) {
     case PD_SCAN_PICKUP:
-        cat(&l, at);
-        cat(&l, "快递员已揽收");
+        put_at(b, x->node_name);
+        pd_buf_lit(b, "快递员已揽收");
         break;
     case PD_SCAN_ARRIVAL:
-        cat(&l, "快件已到达");
-        cat(&l, at);
+        pd_buf_lit(b, "快件已到达");
+        put_at(b, x->node_name);
         break;
     case PD_SCAN_DEPARTURE:
-        cat(&l, "快件已从");
-        cat(&l, at);
-        cat(&l, "发出");
+        pd_buf_lit(b, "快件已从");
+        put_at(b, x->node_name);
+        pd_buf_lit(b, "发出");
         break;
     case PD_SCAN_STATION_ARRIVAL:
-        cat(&l, "快件已到达派送站");
-        cat(&l, at);
+        pd_buf_lit(b, "快件已到达派送站");
+        put_at(b, x->node_name);
         break;
     case PD_SCAN_OUT_FOR_DELIVERY:
-        cat(&l, at);
-        cat(&l, "快递员正在派送");
+        put_at(b, x->node_name);
+        pd_buf_lit(b, "快递员正在派送");
         break;
     case PD_SCAN_DELIVERED:
-        switch (e->signer_type) {
+        switch (x->signer_type) {
         case PD_SIGNER_PROXY:
-            cat(&l, "已签收，他人代签");
-            if (signer[0]) {
-                cat(&l, "：");
-                cat(&l, signer);
+            pd_buf_lit(b, "已签收，他人代签");
+            if (x->signer[0]) {
+                pd_buf_lit(b, "：");
+                put_chars(b, x->signer);
             }
             break;
         case PD_SIGNER_LOCKER:
-            cat(&l, "已签收，已放入快递柜");
-            cat(&l, at);
+            pd_buf_lit(b, "已签收，已放入快递柜");
+            put_at(b, x->node_name);
             break;
         case PD_SIGNER_STATION:
-            cat(&l, "已签收，由驿站");
-            cat(&l, at);
-            cat(&l, "代收");
+            pd_buf_lit(b, "已签收，由驿站");
+            put_at(b, x->node_name);
+            pd_buf_lit(b, "代收");
             break;
         default:
-            cat(&l, "已签收");
-            if (signer[0]) {
-                cat(&l, "，签收人：");
-                cat(&l, signer);
+            pd_buf_lit(b, "已签收");
+            if (x->signer[0]) {
+                pd_buf_lit(b, "，签收人：");
+                put_chars(b, x->signer);
             }
         }
         break;
     case PD_SCAN_FAILED_ATTEMPT:
-        cat(&l, "派送未成功：");
-        cat(&l, reason_text(e, view));
+        pd_buf_lit(b, "派送未成功：");
+        put_chars(b, x->reason);
         break;
     case PD_SCAN_LOCKER_IN:
-        cat(&l, "快件已放入");
-        cat(&l, at);
-        cat(&l, "快递柜或驿站，请及时取件");
+        pd_buf_lit(b, "快件已放入");
+        put_at(b, x->node_name);
+        pd_buf_lit(b, "快递柜或驿站，请及时取件");
         break;
     case PD_SCAN_EXCEPTION:
-        cat(&l, "快件异常：");
-        cat(&l, reason_text(e, view));
+        pd_buf_lit(b, "快件异常：");
+        put_chars(b, x->reason);
         break;
     case PD_SCAN_RETURN_START:
-        cat(&l, "快件退回中");
-        cat(&l, at);
+        pd_buf_lit(b, "快件退回中");
+        put_at(b, x->node_name);
         break;
     case PD_SCAN_RETURNED:
-        cat(&l, "快件已退回寄件人");
+        pd_buf_lit(b, "快件已退回寄件人");
         break;
     default: /* sort, bag, unbag, load, unload and any type added later */
-        cat(&l, at);
-        cat(&l, type_zh ? type_zh : "");
+        put_at(b, x->node_name);
+        put_chars(b, pd_scan_type_zh((enum pd_scan_type)x->type));
     }
+    pd_buf_putc(b, '"');
+}
+
+/* An event's first members: "{"at", "type", "type_zh" (the object stays open). */
+static void put_event_open(pd_buf *b, int64_t at_ms, int type)
+{
+    pd_buf_lit(b, "{\"at\":");
+    put_time(b, at_ms);
+    pd_buf_lit(b, ",\"type\":");
+    pd_buf_json_cstr(b, pd_scan_type_name((enum pd_scan_type)type));
+    pd_buf_lit(b, ",\"type_zh\":");
+    pd_buf_json_cstr(b, pd_scan_type_zh((enum pd_scan_type)type));
+}
+
+/* The members every view shows after the status: "parcel_no" (NULL: every
+ * parcel), "node", "node_name", "description". */
+static void put_event_where(pd_buf *b, const char *parcel_no, const char *node_code,
+                            const struct desc *x)
+{
+    pd_buf_lit(b, ",\"parcel_no\":");
+    put_opt(b, parcel_no);
+    pd_buf_lit(b, ",\"node\":");
+    put_opt(b, node_code);
+    pd_buf_lit(b, ",\"node_name\":");
+    put_opt(b, x->node_name);
+    put_description(b, x);
 }
 
 static void put_event(pd_buf *b, const struct pd_tracking_data *d, int i,
@@ -465,58 +491,50 @@ static void put_event(pd_buf *b, const struct pd_tracking_data *d, int i,
 {
     const struct pd_scan_row *e = &d->ev[i];
     const struct pd_node_entry *node = pd_node_snapshot_find(nodes, e->node_code);
-    enum pd_scan_type type = (enum pd_scan_type)e->type;
-    char desc[1024];
-    describe(e, node ? node->name : NULL, view, personal, desc, sizeof desc);
-    pd_buf_puts(b, "{\"at\":");
-    put_time(b, e->at_ms);
-    pd_buf_puts(b, ",\"type\":");
-    pd_buf_json_cstr(b, pd_scan_type_name(type));
-    pd_buf_puts(b, ",\"type_zh\":");
-    pd_buf_json_cstr(b, pd_scan_type_zh(type));
+    /* Signers are masked in the public view, and for staff without personal_data.read. */
+    char masked[PD_SCAN_TEXT_SIZE] = "";
+    const char *signer = e->signer;
+    if (e->signer[0] && (view == PD_TRACKING_PUBLIC || (view == PD_TRACKING_STAFF && !personal)))
+        signer = pd_mask_name(e->signer, masked, sizeof masked);
+    struct desc x = {e->type, e->signer_type, node ? node->name : NULL, signer, ""};
+    if (e->type == PD_SCAN_FAILED_ATTEMPT || e->type == PD_SCAN_EXCEPTION)
+        x.reason = reason_text(e, view);
+    put_event_open(b, e->at_ms, e->type);
     if (view != PD_TRACKING_PUBLIC) { /* the public view keeps to what a timeline shows */
-        pd_buf_puts(b, ",\"status\":");
+        pd_buf_lit(b, ",\"status\":");
         pd_buf_json_cstr(b, pd_status_info(d->ev_status[i])->name);
     }
-    pd_buf_puts(b, ",\"parcel_no\":");
-    put_opt(b, names_parcel(d, e) ? e->parcel_no : NULL);
-    pd_buf_puts(b, ",\"node\":");
-    put_opt(b, e->node_code);
-    pd_buf_puts(b, ",\"node_name\":");
-    put_opt(b, node ? node->name : NULL);
-    pd_buf_puts(b, ",\"description\":");
-    pd_buf_json_cstr(b, desc);
+    put_event_where(b, names_parcel(d, e) ? e->parcel_no : NULL, e->node_code, &x);
     if (view != PD_TRACKING_PUBLIC) {
         bool show_signer = view == PD_TRACKING_FULL || personal;
-        char masked[PD_SCAN_TEXT_SIZE];
-        pd_buf_puts(b, ",\"signer\":");
+        pd_buf_lit(b, ",\"signer\":");
         put_opt(b, show_signer ? e->signer : pd_mask_name(e->signer, masked, sizeof masked));
-        pd_buf_puts(b, ",\"signer_type\":");
+        pd_buf_lit(b, ",\"signer_type\":");
         put_opt(b,
                 e->signer_type ? pd_signer_type_name((enum pd_signer_type)e->signer_type) : NULL);
-        pd_buf_puts(b, ",\"reason\":");
+        pd_buf_lit(b, ",\"reason\":");
         put_opt(b, e->reason[0] ? reason_text(e, view) : NULL);
-        pd_buf_puts(b, ",\"photo\":");
+        pd_buf_lit(b, ",\"photo\":");
         put_opt(b, e->photo);
-        pd_buf_puts(b, ",\"temperature_c\":");
+        pd_buf_lit(b, ",\"temperature_c\":");
         put_temperature(b, e);
-        pd_buf_puts(b, ",\"operator\":");
+        pd_buf_lit(b, ",\"operator\":");
         put_opt(b, e->operator_);
     }
     if (view == PD_TRACKING_STAFF) {
-        pd_buf_puts(b, ",\"reason_code\":");
+        pd_buf_lit(b, ",\"reason_code\":");
         put_opt(b, e->reason[0] ? pd_scan_reason_names[pd_scan_reason_parse(e->reason)] : NULL);
-        pd_buf_puts(b, ",\"consent\":");
+        pd_buf_lit(b, ",\"consent\":");
         pd_buf_puts(b, !e->has_consent ? "null" : e->consent ? "true" : "false");
-        pd_buf_puts(b, ",\"bag_no\":");
+        pd_buf_lit(b, ",\"bag_no\":");
         put_opt(b, e->bag_no);
-        pd_buf_puts(b, ",\"trip_no\":");
+        pd_buf_lit(b, ",\"trip_no\":");
         put_opt(b, e->trip_no);
-        pd_buf_puts(b, ",\"device_id\":");
+        pd_buf_lit(b, ",\"device_id\":");
         put_opt(b, e->device_id);
-        pd_buf_puts(b, ",\"device_seq\":");
+        pd_buf_lit(b, ",\"device_seq\":");
         pd_buf_i64(b, e->device_seq);
-        pd_buf_puts(b, ",\"received_at\":");
+        pd_buf_lit(b, ",\"received_at\":");
         put_time(b, e->received_ms);
     }
     pd_buf_putc(b, '}');
@@ -561,46 +579,61 @@ static void put_staff_order(pd_buf *b, const struct pd_tracking_data *d, int64_t
     put_time(b, d->last_event_ms);
 }
 
+/* The answer's first members: "{"waybill_no", "view", the status members,
+ * "promised_delivery_at", "delivered_at" (the object stays open). */
+static void put_head(pd_buf *b, const char *waybill_no, enum pd_tracking_view view,
+                     enum pd_status st, int64_t promised_ms, int64_t delivered_ms)
+{
+    static const char *const view_names[] = {"public", "full", "staff"};
+    pd_buf_lit(b, "{\"waybill_no\":");
+    pd_buf_json_cstr(b, waybill_no);
+    pd_buf_lit(b, ",\"view\":");
+    pd_buf_json_cstr(b, view_names[view]);
+    pd_buf_putc(b, ',');
+    put_status(b, st);
+    pd_buf_lit(b, ",\"promised_delivery_at\":");
+    put_time(b, promised_ms);
+    pd_buf_lit(b, ",\"delivered_at\":");
+    put_time(b, delivered_ms);
+}
+
+/* Parcel @p p of the "parcels" array. */
+static void put_parcel(pd_buf *b, int p, const struct pd_tracking_parcel *pc,
+                       enum pd_tracking_view view)
+{
+    if (p)
+        pd_buf_putc(b, ',');
+    pd_buf_lit(b, "{\"parcel_no\":");
+    pd_buf_json_cstr(b, pc->parcel_no);
+    const struct pd_status_info *si = pd_status_info(pc->status);
+    pd_buf_lit(b, ",\"status\":");
+    pd_buf_json_cstr(b, si->name);
+    pd_buf_lit(b, ",\"status_zh\":");
+    pd_buf_json_cstr(b, si->zh);
+    if (view != PD_TRACKING_PUBLIC) {
+        pd_buf_lit(b, ",\"last_event_at\":");
+        put_time(b, pc->last_event_ms);
+    }
+    pd_buf_putc(b, '}');
+}
+
 /* pd_tracking_write with a node snapshot the caller holds. */
 static void write_with(const struct pd_tracking_data *d, enum pd_tracking_view view, bool personal,
                        int64_t now_ms, pd_buf *b, const struct pd_node_snapshot *nodes)
 {
-    static const char *const view_names[] = {"public", "full", "staff"};
-    pd_buf_puts(b, "{\"waybill_no\":");
-    pd_buf_json_cstr(b, d->waybill_no);
-    pd_buf_puts(b, ",\"view\":");
-    pd_buf_json_cstr(b, view_names[view]);
-    pd_buf_putc(b, ',');
-    put_status(b, d->status);
-    pd_buf_puts(b, ",\"promised_delivery_at\":");
-    put_time(b, d->has_order ? d->promised_ms : 0);
-    pd_buf_puts(b, ",\"delivered_at\":");
-    put_time(b, d->delivered_ms);
+    put_head(b, d->waybill_no, view, d->status, d->has_order ? d->promised_ms : 0, d->delivered_ms);
     if (view == PD_TRACKING_STAFF)
         put_staff_order(b, d, now_ms);
-    pd_buf_puts(b, ",\"parcels\":[");
-    for (int p = 0; p < d->n_parcels; p++) {
-        const struct pd_tracking_parcel *pc = &d->parcels[p];
-        pd_buf_puts(b, p ? ",{\"parcel_no\":" : "{\"parcel_no\":");
-        pd_buf_json_cstr(b, pc->parcel_no);
-        const struct pd_status_info *si = pd_status_info(pc->status);
-        pd_buf_puts(b, ",\"status\":");
-        pd_buf_json_cstr(b, si->name);
-        pd_buf_puts(b, ",\"status_zh\":");
-        pd_buf_json_cstr(b, si->zh);
-        if (view != PD_TRACKING_PUBLIC) {
-            pd_buf_puts(b, ",\"last_event_at\":");
-            put_time(b, pc->last_event_ms);
-        }
-        pd_buf_putc(b, '}');
-    }
-    pd_buf_puts(b, "],\"events\":[");
+    pd_buf_lit(b, ",\"parcels\":[");
+    for (int p = 0; p < d->n_parcels; p++)
+        put_parcel(b, p, &d->parcels[p], view);
+    pd_buf_lit(b, "],\"events\":[");
     for (int i = 0; i < d->n_ev; i++) {
         if (i)
             pd_buf_putc(b, ',');
         put_event(b, d, i, nodes, view, personal);
     }
-    pd_buf_puts(b, "]}");
+    pd_buf_lit(b, "]}");
 }
 
 void pd_tracking_write(struct pd_app *app, const struct pd_tracking_data *d,
@@ -714,45 +747,87 @@ static void get_str8(struct rd *r, char *dst, size_t cap)
     r->p += n;
 }
 
+/* One event of a compact timeline, read in place. */
+struct tl_event {
+    int64_t at_ms;
+    int type, signer_type;
+    int seq;                        /* the parcel's sequence, 0 = the whole waybill */
+    unsigned reason;                /* enum pd_scan_reason, or TL_NO_REASON */
+    char parcel_no[PD_PCL_NO_SIZE]; /* formatted from seq; "" when 0 */
+    char node_code[PD_CODE_MAX];
+    char signer[PD_SCAN_TEXT_SIZE];
+};
+
+/* The version and the event count at the start of a stored timeline of
+ * @p len bytes. false when unreadable (logged). */
+static bool tl_header(struct rd *r, const char *waybill_no, size_t len, uint64_t *n)
+{
+    if (get_le(r, 1) != TL_VERSION) {
+        pd_error("tracking %s: stored timeline of an unknown version", waybill_no);
+        return false;
+    }
+    *n = get_le(r, 4);
+    if (r->bad || *n > len) { /* every event takes more than a byte */
+        pd_error("tracking %s: stored timeline is truncated", waybill_no);
+        return false;
+    }
+    return true;
+}
+
+/* The next event of a timeline of @p waybill_no. false (r->bad) when it is
+ * malformed: cut short, or a type, signer type, reason or parcel out of range. */
+static bool tl_next(struct rd *r, const char *waybill_no, struct tl_event *e)
+{
+    e->at_ms = (int64_t)get_le(r, 8);
+    e->type = (int)get_le(r, 1);
+    e->seq = (int)get_le(r, 2);
+    e->signer_type = (int)get_le(r, 1);
+    e->reason = (unsigned)get_le(r, 1);
+    get_str8(r, e->node_code, sizeof e->node_code);
+    get_str8(r, e->signer, sizeof e->signer);
+    e->parcel_no[0] = '\0';
+    if (r->bad || e->type < 0 || e->type >= PD_SCAN__COUNT || e->signer_type < 0 ||
+        e->signer_type >= PD_SIGNER__COUNT ||
+        (e->reason != TL_NO_REASON && e->reason >= PD_REASON__COUNT) ||
+        (e->seq && !pd_parcel_no_format(waybill_no, e->seq, e->parcel_no))) {
+        r->bad = true;
+        return false;
+    }
+    return true;
+}
+
+/* The reason code derivation reads: what pd_scan_reason_parse gives for the
+ * reason a decoded row carries (its code's name, or "" for none). */
+static enum pd_scan_reason tl_reason(unsigned reason)
+{
+    return reason == TL_NO_REASON ? PD_REASON_OTHER : (enum pd_scan_reason)reason;
+}
+
 /* Append the events of a stored timeline to d->ev (d->waybill_no set).
  * false on a malformed timeline (logged) or out of memory. */
 static bool timeline_decode(struct pd_tracking_data *d, const unsigned char *p, size_t len,
                             int extra)
 {
     struct rd r = {p, p + len, false};
-    if (get_le(&r, 1) != TL_VERSION) {
-        pd_error("tracking %s: stored timeline of an unknown version", d->waybill_no);
+    uint64_t n;
+    if (!tl_header(&r, d->waybill_no, len, &n))
         return false;
-    }
-    uint64_t n = get_le(&r, 4);
-    if (r.bad || n > len) { /* every event takes more than a byte */
-        pd_error("tracking %s: stored timeline is truncated", d->waybill_no);
-        return false;
-    }
     d->ev = malloc(((size_t)n + (size_t)extra + 1) * sizeof *d->ev);
     if (!d->ev)
         return false;
-    for (uint64_t i = 0; i < n && !r.bad; i++) {
-        struct pd_scan_row *e = &d->ev[d->n_ev];
+    struct tl_event t;
+    for (uint64_t i = 0; i < n && tl_next(&r, d->waybill_no, &t); i++) {
+        struct pd_scan_row *e = &d->ev[d->n_ev++];
         memset(e, 0, sizeof *e);
         memcpy(e->waybill_no, d->waybill_no, sizeof e->waybill_no);
-        e->at_ms = (int64_t)get_le(&r, 8);
-        e->type = (int)get_le(&r, 1);
-        int seq = (int)get_le(&r, 2);
-        e->signer_type = (int)get_le(&r, 1);
-        unsigned reason = (unsigned)get_le(&r, 1);
-        get_str8(&r, e->node_code, sizeof e->node_code);
-        get_str8(&r, e->signer, sizeof e->signer);
-        if (r.bad || e->type < 0 || e->type >= PD_SCAN__COUNT || e->signer_type < 0 ||
-            e->signer_type >= PD_SIGNER__COUNT ||
-            (reason != TL_NO_REASON && reason >= PD_REASON__COUNT) ||
-            (seq && !pd_parcel_no_format(d->waybill_no, seq, e->parcel_no))) {
-            r.bad = true;
-            break;
-        }
-        if (reason != TL_NO_REASON)
-            snprintf(e->reason, sizeof e->reason, "%s", pd_scan_reason_names[reason]);
-        d->n_ev++;
+        e->at_ms = t.at_ms;
+        e->type = t.type;
+        e->signer_type = t.signer_type;
+        memcpy(e->parcel_no, t.parcel_no, sizeof e->parcel_no);
+        memcpy(e->node_code, t.node_code, sizeof e->node_code);
+        memcpy(e->signer, t.signer, sizeof e->signer);
+        if (t.reason != TL_NO_REASON)
+            snprintf(e->reason, sizeof e->reason, "%s", pd_scan_reason_names[t.reason]);
     }
     if (r.bad || r.p != r.end) {
         pd_error("tracking %s: stored timeline is malformed", d->waybill_no);
@@ -779,22 +854,164 @@ static void data_from_row(struct pd_tracking_data *d, const struct pd_tracking *
     d->promised_ms = t->promised_ms;
 }
 
+/*
+ * The public answer straight from a stored row — the public look-up's path.
+ * The compact timeline is read in place twice: a first pass checks every
+ * event and derives the statuses, a second writes the events. Nothing is
+ * decoded into scan rows (1.1 KB each, zeroed) or into a tracking_data
+ * with four arrays of its own: the parcels' state is on the stack for up
+ * to PUB_PARCELS parcels. The bytes are write_with's for the public view:
+ * the members are written by the same functions, and the derivation is
+ * derive_with's rule for rule, on the timeline's parcel sequences instead
+ * of parcel numbers (tests/api/tracking_compact.test.mjs compares the
+ * answer with one built from the order and the events).
+ */
+
+#define PUB_PARCELS 16
+
+/* pd_node_snapshot_find remembering the last code asked: a timeline's
+ * events come in runs at one node (arrival, sort, bag, load, departure). */
+struct node_memo {
+    char code[PD_CODE_MAX];
+    const struct pd_node_entry *node;
+};
+
+static const struct pd_node_entry *memo_find(struct node_memo *m,
+                                             const struct pd_node_snapshot *nodes, const char *code)
+{
+    if (strcmp(m->code, code) != 0) {
+        memcpy(m->code, code, strlen(code) + 1); /* both PD_CODE_MAX */
+        m->node = pd_node_snapshot_find(nodes, code);
+    }
+    return m->node;
+}
+
+/* A parcel while the public answer is derived. */
+struct pub_parcel {
+    int seq;           /* its number's sequence; 0 = the waybill's own number */
+    int last;          /* index of the last event naming it, -1 none */
+    enum pd_status st; /* that event's status */
+    int64_t at_ms;     /* and its time */
+};
+
 bool pd_tracking_write_public_row(struct pd_app *app, const struct pd_tracking *t, pd_buf *b)
 {
     if (!t->timeline)
         return false;
-    struct pd_tracking_data d = {0};
-    data_from_row(&d, t);
-    /* One snapshot for both steps: taking it is the look-up's only lock. */
+    const char *no = t->waybill_no;
+    struct rd r = {t->timeline, t->timeline + t->timeline_len, false};
+    uint64_t n;
+    if (!tl_header(&r, no, t->timeline_len, &n))
+        return false;
+    const unsigned char *events = r.p;
+    /* The order's parcels; without an order, the numbers the events name
+     * (at most one per event) or else the waybill alone. */
+    int cap = t->has_order ? (t->parcels > 0 ? t->parcels : 1) : (int)n + 1;
+    struct pub_parcel small[PUB_PARCELS];
+    enum pd_status small_st[PUB_PARCELS];
+    struct pub_parcel *pp = small;
+    enum pd_status *sts = small_st;
+    if (cap > PUB_PARCELS) {
+        pp = malloc((size_t)cap * sizeof *pp);
+        sts = malloc((size_t)cap * sizeof *sts);
+        if (!pp || !sts) {
+            free(pp);
+            free(sts);
+            return false;
+        }
+    }
+    int np = t->has_order ? cap : 0;
+    for (int p = 0; p < np; p++)
+        pp[p] = (struct pub_parcel){np == 1 ? 0 : p + 1, -1, PD_ST_INFO_RECEIVED, 0};
+    struct pub_parcel all = {0, -1, PD_ST_INFO_RECEIVED, 0}; /* events for every parcel */
+
+    /* One snapshot for both passes: taking it is the look-up's only lock. */
     const struct pd_node_snapshot *nodes = pd_node_cache_acquire(app->nodes);
-    bool ok = timeline_decode(&d, t->timeline, t->timeline_len, 0) && derive_with(app, &d, nodes);
+    int32_t city = t->has_order && t->dest_division >= 100000 ? t->dest_division / 100 : 0;
+    struct node_memo memo = {"", NULL}; /* "" is no node: find answers NULL */
+    struct tl_event e;
+    for (uint64_t i = 0; i < n && tl_next(&r, no, &e); i++) {
+        bool at_dest = city && is_arrival(e.type) &&
+                       pd_node_serves_city(memo_find(&memo, nodes, e.node_code), city);
+        enum pd_status st =
+            pd_status_of_event((enum pd_scan_type)e.type, (enum pd_signer_type)e.signer_type,
+                               tl_reason(e.reason), at_dest);
+        int p = -1; /* parcel_index(): -1 every parcel, -2 none of the order's */
+        if (e.seq && t->has_order) {
+            p = e.seq <= np ? e.seq - 1 : -2;
+        } else if (e.seq) {
+            for (p = 0; p < np && pp[p].seq != e.seq; p++)
+                ;
+            if (p == np) /* first named here: make_parcels lists them in this order */
+                pp[np++] = (struct pub_parcel){e.seq, -1, PD_ST_INFO_RECEIVED, 0};
+        }
+        struct pub_parcel *to = p == -1 ? &all : p >= 0 ? &pp[p] : NULL;
+        if (to) { /* the parcel keeps its sequence */
+            to->last = (int)i;
+            to->st = st;
+            to->at_ms = e.at_ms;
+        }
+    }
+    bool ok = !r.bad && r.p == r.end;
+    if (!ok)
+        pd_error("tracking %s: stored timeline is malformed", no);
+    if (np == 0)
+        pp[np++] = (struct pub_parcel){0, -1, PD_ST_INFO_RECEIVED, 0};
+
+    /* Rules 3 and 4: each parcel's last event, the summary, delivered at. */
+    enum pd_status none = t->has_order && t->order_state == PD_ORDER_CANCELLED
+                              ? PD_ST_CANCELLED
+                              : PD_ST_INFO_RECEIVED;
+    for (int p = 0; p < np; p++) {
+        const struct pub_parcel *src = pp[p].last > all.last ? &pp[p] : &all;
+        pp[p].st = src->last >= 0 ? src->st : none;
+        pp[p].at_ms = src->last >= 0 ? src->at_ms : 0;
+        sts[p] = pp[p].st;
+    }
+    enum pd_status summary = pd_status_summary(sts, np);
+    int64_t delivered_ms = 0;
+    if (delivered(summary))
+        for (int p = 0; p < np; p++)
+            if (pp[p].at_ms > delivered_ms)
+                delivered_ms = pp[p].at_ms;
+
     if (ok) {
-        pd_buf_reserve(b, 512 + 320 * (size_t)d.n_ev + 160 * (size_t)d.n_parcels);
-        write_with(&d, PD_TRACKING_PUBLIC, false, 0, b, nodes);
-        ok = !b->oom;
+        pd_buf_reserve(b, 512 + 320 * (size_t)n + 160 * (size_t)np);
+        put_head(b, no, PD_TRACKING_PUBLIC, summary, t->has_order ? t->promised_ms : 0,
+                 delivered_ms);
+        pd_buf_lit(b, ",\"parcels\":[");
+        for (int p = 0; p < np && ok; p++) {
+            struct pd_tracking_parcel pc = {.status = pp[p].st, .last_event_ms = pp[p].at_ms};
+            if (pp[p].seq == 0)
+                memcpy(pc.parcel_no, no, sizeof t->waybill_no);
+            else
+                ok = pd_parcel_no_format(no, pp[p].seq, pc.parcel_no);
+            put_parcel(b, p, &pc, PD_TRACKING_PUBLIC);
+        }
+        pd_buf_lit(b, "],\"events\":[");
+        r.p = events;
+        for (uint64_t i = 0; i < n && ok && tl_next(&r, no, &e); i++) {
+            const struct pd_node_entry *node = memo_find(&memo, nodes, e.node_code);
+            char masked[PD_SCAN_TEXT_SIZE] = "";
+            if (e.signer[0])
+                pd_mask_name(e.signer, masked, sizeof masked);
+            enum pd_scan_reason rc = tl_reason(e.reason);
+            struct desc x = {e.type, e.signer_type, node ? node->name : NULL, masked,
+                             reason_zh[rc] ? reason_zh[rc] : ""};
+            if (i)
+                pd_buf_putc(b, ',');
+            put_event_open(b, e.at_ms, e.type);
+            put_event_where(b, e.parcel_no[0] ? e.parcel_no : NULL, e.node_code, &x);
+            pd_buf_putc(b, '}');
+        }
+        pd_buf_lit(b, "]}");
+        ok = ok && !r.bad && !b->oom;
     }
     pd_node_cache_release(app->nodes, nodes);
-    pd_tracking_data_free(&d);
+    if (pp != small) {
+        free(pp);
+        free(sts);
+    }
     return ok;
 }
 

@@ -145,9 +145,12 @@ pd_qs pd_tracking_add_events(struct pd_app *app, pd_db *db, const struct pd_scan
 
 /**
  * Append the public answer of the stored row @p t (as tracking_get passed
- * it) to @p b: the same bytes pd_tracking_write writes for the public view.
+ * it) to @p b: the same bytes pd_tracking_write writes for the public view,
+ * written from the compact timeline in place (the look-up's hot path: no
+ * allocation but @p b's for up to 16 parcels).
  * @return false when the row has no compact timeline (a row from before
- *         migration 014: rebuild it) or on a malformed one or out of memory.
+ *         migration 014: rebuild it) or on a malformed one or out of memory;
+ *         @p b may then hold part of an answer, for the caller to discard.
  */
 bool pd_tracking_write_public_row(struct pd_app *app, const struct pd_tracking *t, pd_buf *b);
 

@@ -38,6 +38,7 @@
  * use a deferred BEGIN and, under WAL, never wait for writers.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,12 +66,15 @@ struct sq_store {
     bool ckpt_stop;  /* guarded by ckpt_mu */
     int ckpt_frames; /* WAL frames at the last commit; guarded by ckpt_mu */
     long long ckpt_runs, ckpt_restarts;
-    pthread_mutex_t mu;            /* guards everything below */
+    pthread_mutex_t mu;            /* guards everything below but the counters */
     struct pd__sq_conn *all;       /* every connection, for close() */
     struct pd__sq_conn *free_list; /* connections of exited threads */
     int nconns;
-    int in_use;
-    long long acquired_total;
+    /* Counted without the mutex: every request acquires and releases its
+     * thread's connection, and a mutex all pool threads take twice per
+     * public look-up was contended for nothing but these figures. */
+    atomic_int in_use;
+    atomic_llong acquired_total;
 };
 
 static const struct pd_store_ops sqlite_ops;
@@ -143,7 +147,27 @@ void pd__sq_i64(sqlite3_stmt *s, int i, int64_t v)
 
 void pd__sq_col(sqlite3_stmt *s, int i, char *dst, size_t cap)
 {
-    pd__copy_text(dst, cap, (const char *)sqlite3_column_text(s, i));
+    /* Through the blob accessor: sqlite3_column_text must end a value that
+     * lies in a database page with a NUL, which copies it into an allocation
+     * of its own first (nine per tracking row on the public look-up). The
+     * bytes are the same, the database being UTF-8; the copy stops at an
+     * embedded NUL as the text accessor's string would. */
+    const char *p = sqlite3_column_blob(s, i);
+    size_t n = p ? (size_t)sqlite3_column_bytes(s, i) : 0;
+    const char *nul = n ? memchr(p, '\0', n) : NULL;
+    if (nul)
+        n = (size_t)(nul - p);
+    if (cap == 0)
+        return;
+    if (n >= cap) {
+        n = cap - 1;
+        /* Back up over continuation bytes so no character is cut in half. */
+        while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)
+            n--;
+    }
+    if (n)
+        memcpy(dst, p, n);
+    dst[n] = '\0';
 }
 
 const char *pd__sqlite_last_error(pd_db *db)
@@ -283,10 +307,10 @@ static void on_thread_exit(void *p)
     struct sq_store *st = (struct sq_store *)c->base.store;
     if (!sqlite3_get_autocommit(c->h))
         sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
-    pthread_mutex_lock(&st->mu);
     if (c->depth > 0)
-        st->in_use--;
+        atomic_fetch_sub_explicit(&st->in_use, 1, memory_order_relaxed);
     c->depth = 0;
+    pthread_mutex_lock(&st->mu);
     c->next_free = st->free_list;
     st->free_list = c;
     pthread_mutex_unlock(&st->mu);
@@ -318,11 +342,10 @@ static pd_db *sq_acquire(pd_store *base)
         c->next_free = NULL;
         pthread_setspecific(st->key, c);
     }
-    pthread_mutex_lock(&st->mu);
+    /* depth belongs to the owning thread: no lock for it */
     if (c->depth++ == 0)
-        st->in_use++;
-    st->acquired_total++;
-    pthread_mutex_unlock(&st->mu);
+        atomic_fetch_add_explicit(&st->in_use, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->acquired_total, 1, memory_order_relaxed);
     return &c->base;
 }
 
@@ -338,10 +361,8 @@ static void sq_release(pd_store *base, pd_db *db)
         pd_error("sqlite: connection released inside a transaction; rolling back");
         sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
     }
-    pthread_mutex_lock(&st->mu);
     if (--c->depth == 0)
-        st->in_use--;
-    pthread_mutex_unlock(&st->mu);
+        atomic_fetch_sub_explicit(&st->in_use, 1, memory_order_relaxed);
 }
 
 static void sq_stats(pd_store *base, struct pd_store_stats *out)
@@ -349,9 +370,9 @@ static void sq_stats(pd_store *base, struct pd_store_stats *out)
     struct sq_store *st = (struct sq_store *)base;
     pthread_mutex_lock(&st->mu);
     out->pool_size = st->nconns;
-    out->in_use = st->in_use;
+    out->in_use = atomic_load_explicit(&st->in_use, memory_order_relaxed);
     out->waiting = 0;
-    out->acquired_total = st->acquired_total;
+    out->acquired_total = atomic_load_explicit(&st->acquired_total, memory_order_relaxed);
     out->timeouts_total = 0;
     pthread_mutex_unlock(&st->mu);
 }
@@ -382,8 +403,23 @@ static void sq_close(pd_store *base)
     free(st);
 }
 
+/* SQLite's memory statistics take one process-wide mutex around every
+ * allocation it makes, and Debian's build has no lookaside, so every small
+ * one — several per statement — crossed it: on the public look-up that
+ * mutex was most of the futex calls of the pool threads. Nothing here reads
+ * the statistics. The setting must come before SQLite initialises itself;
+ * if something in the process was earlier, SQLite refuses it and keeps its
+ * default, which is only slower. */
+static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
+
+static void sq_config(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 pd_store *pd__sqlite_open(const char *path, const struct pd_store_options *opts, char err[256])
 {
+    pthread_once(&sq_config_once, sq_config);
     struct sq_store *st = calloc(1, sizeof *st);
     if (!st) {
         snprintf(err, 256, "out of memory");
