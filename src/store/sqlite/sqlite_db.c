@@ -245,20 +245,8 @@ static void *checkpoint_main(void *arg)
     return NULL;
 }
 
-/* Before the library's first use: no allocation statistics. With them on,
- * every sqlite3_malloc and free takes one process-wide mutex; measured under
- * scan projection (docs/tracking.md) that mutex was 5 % of the writer's
- * time. ParcelDesk never reads sqlite3_memory_used(). A process that used
- * SQLite before (the call then fails with SQLITE_MISUSE) keeps its setting. */
-static void sqlite_configure(void)
-{
-    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-}
-
 static struct pd__sq_conn *conn_open(struct sq_store *st, char err[256])
 {
-    static pthread_once_t configured = PTHREAD_ONCE_INIT;
-    pthread_once(&configured, sqlite_configure);
     struct pd__sq_conn *c = calloc(1, sizeof *c);
     if (!c) {
         snprintf(err, 256, "out of memory");
@@ -409,7 +397,8 @@ static void sq_close(pd_store *base)
  * mutex was most of the futex calls of the pool threads. Nothing here reads
  * the statistics. The setting must come before SQLite initialises itself;
  * if something in the process was earlier, SQLite refuses it and keeps its
- * default, which is only slower. */
+ * default, which is only slower. (Under the scan projection the same mutex
+ * was 5 % of the writer's time.) */
 static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
 
 static void sq_config(void)
