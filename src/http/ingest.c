@@ -26,6 +26,11 @@
  * PROJECT_YIELD_MS (docs/tracking.md, "The scan log"). */
 #define PROJECT_TX_MAX   65536
 #define PROJECT_YIELD_MS 20
+/* A projection holds the write lock, which the other writers of this process
+ * (orders, tickets …) wait for: it ends after this long even when no batch
+ * waits (at a chunk boundary, once it has PROJECT_PRESSED events under
+ * back-pressure). */
+#define PROJECT_MAX_MS 250
 /* Events a projection takes before the next group once the log is over
  * PD_INGEST_BACKLOG_MAX. Measured (docs/tracking.md): 32,768 cost 12 % less
  * CPU per event than one group's worth (4,000), for a longer wait of the
@@ -301,9 +306,11 @@ static pd_qs project_tx(pd_db *db, void *cls)
             p->drained = true;
             break;
         }
-        if (p->events >= p->min && atomic_load_explicit(&ing->queued, memory_order_relaxed) &&
-            mono_ms() - p->started_ms >= PROJECT_YIELD_MS)
-            break; /* batches wait: let them commit */
+        int64_t ran = mono_ms() - p->started_ms;
+        if (p->events >= p->min &&
+            (ran >= PROJECT_MAX_MS ||
+             (ran >= PROJECT_YIELD_MS && atomic_load_explicit(&ing->queued, memory_order_relaxed))))
+            break; /* batches wait, or other writers may: let them commit */
     }
     if (p->upto > p->from) {
         pd_qs qs = db->ops->scan_log_trim(db, p->upto);
