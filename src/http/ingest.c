@@ -360,7 +360,7 @@ static bool project_some(struct pd_ingest *ing, int max, int min)
 static bool project_all(struct pd_ingest *ing, int64_t deadline_ms)
 {
     while (atomic_load(&ing->projected) < atomic_load(&ing->last)) {
-        if (!project_some(ing, PROJECT_TX_MAX, PROJECT_TX_MAX))
+        if (!project_some(ing, PROJECT_TX_MAX, 0))
             return false;
         if (deadline_ms && mono_ms() > deadline_ms)
             return false;

@@ -123,11 +123,9 @@ static int action_names(void *cls, const struct pd_problem_action_rec *a)
 
 static int contact_names(void *cls, const struct pd_problem_contact *c)
 {
-    char *out = cls;
-    strcat(out, c->party);
-    strcat(out, ":");
-    strcat(out, c->outcome);
-    strcat(out, ";");
+    char *out = cls; /* the caller's buffer: NAMES_SIZE bytes */
+    size_t n = strlen(out);
+    snprintf(out + n, NAMES_SIZE - n, "%s:%s;", c->party, c->outcome);
     return 0;
 }
 
@@ -253,8 +251,8 @@ static int more_cb(void *cls, const struct pd_problem *p, const struct pd_proble
     struct more_list *l = cls;
     (void)m;
     l->n++;
-    strcat(l->types, p->type);
-    strcat(l->types, ";");
+    size_t n = strlen(l->types);
+    snprintf(l->types + n, sizeof l->types - n, "%s;", p->type);
     return 0;
 }
 

@@ -755,22 +755,11 @@ static pd_qs ingest_tx(pd_db *db, void *cls)
     return PD_QS_ONE;
 }
 
-/* Projection order: by waybill, then as the timeline orders events (event
- * time, then arrival, then device and sequence). */
+/* Projection order: by waybill, then as the timeline orders events. */
 static int cmp_projection(const void *a, const void *b)
 {
-    const struct pd_scan_row *x = *(const struct pd_scan_row *const *)a;
-    const struct pd_scan_row *y = *(const struct pd_scan_row *const *)b;
-    int c = strcmp(x->waybill_no, y->waybill_no);
-    if (c)
-        return c;
-    if (x->at_ms != y->at_ms)
-        return x->at_ms < y->at_ms ? -1 : 1;
-    if (x->received_ms != y->received_ms)
-        return x->received_ms < y->received_ms ? -1 : 1;
-    if ((c = strcmp(x->device_id, y->device_id)))
-        return c;
-    return x->device_seq < y->device_seq ? -1 : x->device_seq > y->device_seq;
+    int c = cmp_waybill(a, b);
+    return c ? c : pd_tracking_event_cmp(a, b);
 }
 
 pd_qs pd_api_scans_project(void *app, pd_db *db, const struct pd_scan_row *rows, int n)

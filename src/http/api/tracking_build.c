@@ -1215,9 +1215,7 @@ static int chunk_row_cb(void *cls, const struct pd_tracking *t)
     return 0;
 }
 
-/* Event order of the store (scan_list): event time, then arrival. The new
- * events arrive together, so among them device and sequence settle ties. */
-static int cmp_new(const void *a, const void *b)
+int pd_tracking_event_cmp(const void *a, const void *b)
 {
     const struct pd_scan_row *x = *(const struct pd_scan_row *const *)a;
     const struct pd_scan_row *y = *(const struct pd_scan_row *const *)b;
@@ -1236,7 +1234,7 @@ static int cmp_new(const void *a, const void *b)
 static void merge_new(struct slot *s)
 {
     struct pd_tracking_data *d = &s->d;
-    qsort(s->ev, (size_t)s->n, sizeof *s->ev, cmp_new);
+    qsort(s->ev, (size_t)s->n, sizeof *s->ev, pd_tracking_event_cmp);
     int i = d->n_ev - 1, k = s->n - 1, w = d->n_ev + s->n - 1;
     while (k >= 0) {
         if (i >= 0 && d->ev[i].at_ms > s->ev[k]->at_ms)

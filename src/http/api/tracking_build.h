@@ -144,6 +144,13 @@ pd_qs pd_tracking_rebuild_ex(struct pd_app *app, pd_db *db, const char *waybill_
 pd_qs pd_tracking_add_events(struct pd_app *app, pd_db *db, const struct pd_scan_row **ev, int n);
 
 /**
+ * qsort comparator of two `const struct pd_scan_row *`: the timeline's
+ * order (the store's scan_list): event time, then arrival; among events
+ * that arrived together, device and sequence settle ties.
+ */
+int pd_tracking_event_cmp(const void *a, const void *b);
+
+/**
  * Append the public answer of the stored row @p t (as tracking_get passed
  * it) to @p b: the same bytes pd_tracking_write writes for the public view,
  * written from the compact timeline in place (the look-up's hot path: no
