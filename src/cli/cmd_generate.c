@@ -1151,7 +1151,10 @@ static pd_qs chunk_tx(pd_db *db, void *cls)
     uint64_t tag = g->run_tag;
     c->nrows = 0;
     c->written = 0;
-    pd_qs qs = PD_QS_ONE;
+    /* Inserts by key, scans as arrays, rebuilds by number: plans kept. */
+    pd_qs qs = db->ops->plan_generic(db);
+    if (qs >= 0)
+        qs = PD_QS_ONE;
     struct wb *b = &c->b;
     for (long i = 0; i < c->count && qs >= 0; i++) {
         memset(&b->w, 0, sizeof b->w);

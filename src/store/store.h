@@ -1039,6 +1039,17 @@ struct pd_store_ops {
     /** Size this connection's page cache (SQLite; a no-op on PostgreSQL), for a
      *  connection one thread keeps for itself (the scan writer, http/ingest.h). */
     pd_qs (*set_cache_kib)(pd_db *db, long kib);
+    /** Inside a transaction whose statements are all key look-ups and
+     *  array-wide writes (scan ingestion, `parceldesk generate`): plan each
+     *  statement once per connection and reuse the plan until the
+     *  transaction ends, instead of planning it again for every run.
+     *  PostgreSQL: SET LOCAL plan_cache_mode = force_generic_plan (sessions
+     *  plan every run by default, which the scoped lists need; planning a
+     *  500-element unnest or ANY() again each time was measured at a fifth
+     *  of the server's time under ingestion; docs/tracking.md). SQLite: a
+     *  no-op, its statements are compiled once. Outside a transaction it is
+     *  a bug (PD_QS_HARD). */
+    pd_qs (*plan_generic)(pd_db *db);
     void (*stats)(pd_store *st, struct pd_store_stats *out);
     void (*close)(pd_store *st);
 

@@ -439,6 +439,55 @@ static void test_scan_batch_of_500(void **state)
     free(dup);
 }
 
+static void test_scan_plan_generic(void **state)
+{
+    /* Ingestion's transaction asks for plans kept across runs, then runs the
+     * same statements more often than PostgreSQL's five custom plans before
+     * a generic one: every run still stores and finds exactly its rows, a
+     * duplicate is still one, and a rolled-back run leaves nothing. */
+    enum { RUNS = 8, PER = 3 };
+    char no[RUNS][PD_WB_NO_SIZE];
+    struct pd_scan_row r[RUNS][PER];
+    for (int k = 0; k < RUNS; k++) {
+        new_no(no[k]);
+        for (int e = 0; e < PER; e++)
+            r[k][e] = ev(no[k], e ? PD_SCAN_ARRIVAL : PD_SCAN_PICKUP, T0 + e * MIN, "PDA-gp",
+                         k * PER + e + 1);
+    }
+    pd_db *db = ct_begin(st);
+    assert_int_equal(db->ops->plan_generic(db), PD_QS_NONE);
+    for (int k = 0; k < RUNS; k++) {
+        bool dup[PER];
+        assert_int_equal(db->ops->scan_insert(db, r[k], PER, dup), PER);
+        assert_int_equal(db->ops->scan_insert(db, r[k], 1, dup), 0);
+        assert_true(dup[0]);
+    }
+    ct_commit(db);
+    for (int k = 0; k < RUNS; k++) {
+        struct timeline t = list(no[k]);
+        assert_int_equal(t.n, PER);
+        for (int e = 0; e < PER; e++)
+            assert_same_scan(&t.rows[e], &r[k][e]);
+        free(t.rows);
+    }
+    /* The setting ends with its transaction; a rolled-back one keeps nothing. */
+    char gone[PD_WB_NO_SIZE];
+    new_no(gone);
+    struct pd_scan_row g = ev(gone, PD_SCAN_PICKUP, T0, "PDA-gp", 1000);
+    bool d = true;
+    db = ct_begin(st);
+    assert_int_equal(db->ops->plan_generic(db), PD_QS_NONE);
+    assert_int_equal(db->ops->scan_insert(db, &g, 1, &d), 1);
+    ct_rollback(db);
+    struct timeline t = list(gone);
+    assert_int_equal(t.n, 0);
+    /* Outside a transaction it is a caller's bug. */
+    db = pd_store_acquire(st);
+    assert_non_null(db);
+    assert_int_equal(db->ops->plan_generic(db), PD_QS_HARD);
+    pd_store_release(st, db);
+}
+
 /* ---- tracking ------------------------------------------------------------------ */
 
 static struct pd_tracking trk(const char *no, enum pd_status status, bool has_order,
@@ -842,6 +891,7 @@ const struct CMUnitTest ct_tests_scans[] = {
     cmocka_unit_test_setup_teardown(test_scan_rolled_back, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_scan_batch_of_500, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_scan_log, scans_setup, ct_cleanup),
+    cmocka_unit_test_setup_teardown(test_scan_plan_generic, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_tracking_put_get_replace, scans_setup, ct_cleanup),
     cmocka_unit_test_setup_teardown(test_tracking_list_stale, scans_setup, scans_close),
 };

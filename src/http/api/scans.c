@@ -729,7 +729,10 @@ static pd_qs ingest_tx(pd_db *db, void *cls)
         memset(v, 0, sizeof *v);
         v->index = index;
     }
-    pd_qs qs = b->n_rows ? db->ops->scan_insert(db, b->rows, b->n_rows, b->dup) : PD_QS_NONE;
+    /* Key look-ups and whole-batch arrays only: planned once, not per run. */
+    pd_qs qs = db->ops->plan_generic(db);
+    if (qs >= 0 && b->n_rows)
+        qs = db->ops->scan_insert(db, b->rows, b->n_rows, b->dup);
     if (qs < 0)
         return qs;
     if ((b->n_bagrows || b->n_bev) && (qs = bags_tx(db, b)) < 0)

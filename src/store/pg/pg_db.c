@@ -58,6 +58,18 @@ static pd_qs pg_set_cache_kib(pd_db *db, long kib)
     return PD_QS_NONE;
 }
 
+static pd_qs pg_plan_generic(pd_db *db)
+{
+    struct pd__pg_conn *c = (struct pd__pg_conn *)db;
+    if (PD_BREAK(PQtransactionStatus(c->pg) == PQTRANS_INTRANS))
+        return PD_QS_HARD;
+    /* SET LOCAL: the session's force_custom_plan (connect_db) is back at
+     * COMMIT or ROLLBACK, so no pooled connection keeps generic plans. */
+    pd_qs qs = pd__pg_cmd(c, PD_PG_PLAN_GENERIC, "SET LOCAL plan_cache_mode = force_generic_plan",
+                          NULL);
+    return qs < 0 ? qs : PD_QS_NONE;
+}
+
 static const struct pd_store_ops pg_ops;
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -517,6 +529,7 @@ static const struct pd_store_ops pg_ops = {
     .rollback = pg_rollback,
     .ping = pg_ping,
     .set_cache_kib = pg_set_cache_kib,
+    .plan_generic = pg_plan_generic,
     .stats = pg_stats,
     .close = pg_close,
     .exec_script = pg_exec_script,

@@ -540,6 +540,16 @@ static pd_qs sq_set_cache_kib(pd_db *db, long kib)
     return rc == SQLITE_OK ? PD_QS_NONE : pd__sq_fail(c, rc, "set_cache_kib");
 }
 
+/* Statements are compiled once per connection (pd__sq_prep) and carry no
+ * plan choice per run: nothing to do. */
+static pd_qs sq_plan_generic(pd_db *db)
+{
+    struct pd__sq_conn *c = (struct pd__sq_conn *)db;
+    if (PD_BREAK(!sqlite3_get_autocommit(c->h)))
+        return PD_QS_HARD;
+    return PD_QS_NONE;
+}
+
 static pd_qs sq_ping(pd_db *db)
 {
     struct pd__sq_conn *c = (struct pd__sq_conn *)db;
@@ -623,6 +633,7 @@ static const struct pd_store_ops sqlite_ops = {
     .rollback = sq_rollback,
     .ping = sq_ping,
     .set_cache_kib = sq_set_cache_kib,
+    .plan_generic = sq_plan_generic,
     .stats = sq_stats,
     .close = sq_close,
     .exec_script = sq_exec_script,
