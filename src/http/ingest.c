@@ -20,22 +20,23 @@
 
 #define PD_INGEST_GROUP_EVENTS 8000 /* events in one shared transaction, at most */
 #define PROJECT_CHUNK          1024 /* log events read and projected at a time */
-/* Events projected in one transaction, at most. Bigger transactions write a
- * page shared by many events once, but hold the write lock longer. While
- * batches wait, a projection ends after its current chunk once it has run
- * PROJECT_YIELD_MS (docs/tracking.md, "The scan log"). */
-#define PROJECT_TX_MAX   65536
+/* Events projected in one transaction, at most, and at least (or all the
+ * log holds) before it stops for anything. Events for random waybills dirty
+ * a page of the tracking rows and one of scans_waybill each; a transaction
+ * writes each dirty page once, so its cost is nearly fixed (the pages)
+ * until it holds about as many events as those trees have pages. Measured
+ * (docs/tracking.md, "The scan log"): a projection's cost per event falls
+ * from about 32 µs in transactions of the 250 ms it ran for before (under
+ * 10,000 events) to about 25 µs at 32,768; the bare SQLite work of an
+ * event, from 27 µs at 10,000 to 9.7 µs at 32,768. Bigger transactions
+ * hold the write lock longer: batches and the process's other writers
+ * (orders, tickets …) wait up to a projection's length, about 0.8 s. */
+#define PROJECT_TX_MAX 65536
+#define PROJECT_MIN    32768
+/* Past PROJECT_MIN, a projection ends after its current chunk once it has
+ * run PROJECT_YIELD_MS while batches wait, or PROJECT_MAX_MS in any case. */
 #define PROJECT_YIELD_MS 20
-/* A projection holds the write lock, which the other writers of this process
- * (orders, tickets …) wait for: it ends after this long even when no batch
- * waits (at a chunk boundary, once it has PROJECT_PRESSED events under
- * back-pressure). */
-#define PROJECT_MAX_MS 250
-/* Events a projection takes before the next group once the log is over
- * PD_INGEST_BACKLOG_MAX. Measured (docs/tracking.md): 32,768 cost 12 % less
- * CPU per event than one group's worth (4,000), for a longer wait of the
- * batches queued behind it. */
-#define PROJECT_PRESSED 32768
+#define PROJECT_MAX_MS   250
 #define IDLE_MS         5         /* no batch for this long: the writer is idle, it projects */
 #define STOP_PROJECT_MS 10000     /* pd_ingest_stop projects the log this long, at most */
 #define PENDING_MAX     (1 << 22) /* numbers the pending table holds (64 MB), at most */
@@ -274,7 +275,6 @@ struct projection {
     struct pd_ingest *ing;
     int64_t from; /* ids above this */
     int max;      /* events, at most */
-    int min;      /* events before it may yield to waiting batches */
     int64_t started_ms;
     int64_t upto; /* out: the last id projected (from when none) */
     int events;   /* out */
@@ -307,7 +307,7 @@ static pd_qs project_tx(pd_db *db, void *cls)
             break;
         }
         int64_t ran = mono_ms() - p->started_ms;
-        if (p->events >= p->min &&
+        if (p->events >= PROJECT_MIN &&
             (ran >= PROJECT_MAX_MS ||
              (ran >= PROJECT_YIELD_MS && atomic_load_explicit(&ing->queued, memory_order_relaxed))))
             break; /* batches wait, or other writers may: let them commit */
@@ -320,17 +320,16 @@ static pd_qs project_tx(pd_db *db, void *cls)
     return PD_QS_ONE;
 }
 
-/* Project up to @p max events of the log in one transaction, at least
- * @p min of them before yielding to waiting batches. @return false when it
- * failed (logged; the events stay in the log for the next try). */
-static bool project_some(struct pd_ingest *ing, int max, int min)
+/* Project up to @p max events of the log in one transaction (at least
+ * PROJECT_MIN, or all there is). @return false when it failed (logged; the
+ * events stay in the log for the next try). */
+static bool project_some(struct pd_ingest *ing, int max)
 {
     tune(ing);
     int64_t last = atomic_load(&ing->last);
     struct projection p = {.ing = ing,
                            .from = atomic_load(&ing->projected),
                            .max = max,
-                           .min = min,
                            .started_ms = mono_ms()};
     pd_qs qs = pd_tx_run(ing->store, "scans.project", false, project_tx, &p);
     if (qs < 0) {
@@ -360,7 +359,7 @@ static bool project_some(struct pd_ingest *ing, int max, int min)
 static bool project_all(struct pd_ingest *ing, int64_t deadline_ms)
 {
     while (atomic_load(&ing->projected) < atomic_load(&ing->last)) {
-        if (!project_some(ing, PROJECT_TX_MAX, 0))
+        if (!project_some(ing, PROJECT_TX_MAX))
             return false;
         if (deadline_ms && mono_ms() > deadline_ms)
             return false;
@@ -409,7 +408,7 @@ static void *writer_main(void *arg)
             /* Project (a failure is retried after a pause, so that a broken
              * database does not spin this thread). */
             pthread_mutex_unlock(&ing->mu);
-            if (!project_some(ing, PROJECT_TX_MAX, 0)) {
+            if (!project_some(ing, PROJECT_TX_MAX)) {
                 struct timespec pause = {0, 200 * 1000000L};
                 nanosleep(&pause, NULL);
             }
@@ -431,13 +430,10 @@ static void *writer_main(void *arg)
             ing->tail = NULL;
         atomic_store(&ing->queued, ing->head != NULL);
         /* A reader waits for a number, or the log is over its bound: then
-         * a large projection (PROJECT_PRESSED, several groups' worth) runs
+         * a projection (PROJECT_MIN events, several groups' worth) runs
          * before the next group, so the log stops growing (back-pressure on
-         * the devices) while each projection stays large enough to write a
-         * shared page once for many events. */
-        int urgent = ing->backlog > PD_INGEST_BACKLOG_MAX ? PROJECT_PRESSED
-                     : ing->readers > 0                   ? 1
-                                                          : 0;
+         * the devices). */
+        bool urgent = ing->backlog > PD_INGEST_BACKLOG_MAX || ing->readers > 0;
         pthread_mutex_unlock(&ing->mu);
         /* Functions run on scans and the tracking rows: they see the log's
          * events there. A projection that fails fails the group. */
@@ -445,7 +441,7 @@ static void *writer_main(void *arg)
         if (ok)
             run_group(ing, first, n);
         if (ok && urgent)
-            project_some(ing, PROJECT_TX_MAX, urgent);
+            project_some(ing, PROJECT_TX_MAX);
         pthread_mutex_lock(&ing->mu);
         struct job *j = first;
         for (int i = 0; i < n; i++) {

@@ -275,7 +275,7 @@ test('an order without a tracking row (taken before tracking existed) is built o
   // Remove its row behind the server's back, as a database from before
   // migration 006 would have none.
   const sql = `DELETE FROM tracking WHERE waybill_no = '${w.waybill_no}'`;
-  if (srv.db.startsWith('sqlite:')) execFileSync('sqlite3', [srv.db.slice('sqlite:'.length), sql]);
+  if (srv.db.startsWith('sqlite:')) execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db.slice('sqlite:'.length), sql]);
   else execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', sql, srv.db]);
   const r = await api(base, 'GET', `/api/v1/public/tracking/${w.waybill_no}`);
   assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -28,10 +28,11 @@ before(async () => {
 });
 after(async () => { await srv.stop(); });
 
-/** Run SQL that changes the test database (the server keeps running). */
+/** Run SQL that changes the test database (the server keeps running and may
+ *  hold the write lock a moment: its projector, its checkpoints). */
 function sql(statement) {
   if (BACKEND === 'pg') execFileSync('psql', [srv.db, '-qAtc', statement], { stdio: 'pipe' });
-  else execFileSync('sqlite3', [srv.db.replace(/^sqlite:/, ''), statement], { stdio: 'pipe' });
+  else execFileSync('sqlite3', ['-cmd', '.timeout 10000', srv.db.replace(/^sqlite:/, ''), statement], { stdio: 'pipe' });
 }
 
 async function scan(events) {
