@@ -73,11 +73,15 @@ int pd_cmd_serve(int argc, char **argv)
         return PD_EXIT_FAIL;
     }
     /* SQLite: one scan writer, whose connection keeps the pages ingestion
-     * touches (four times a request thread's cache; docs/tracking.md), and
-     * which keeps the scan log and projects it. On PostgreSQL, batches run
+     * touches, and which keeps the scan log and projects it. Its cache is
+     * ten times a request thread's (160 MB by default): a projection of
+     * 32,768–65,536 events for random waybills dirties ~100 MB, and with
+     * four times (64 MB) SQLite spilled dirty pages into the WAL in the
+     * middle of the transaction, 14 % of the writer's time
+     * (docs/tracking.md, "The scan log"; RssAnon stays under 256 MB). On PostgreSQL, batches run
      * on the pool's connections side by side, straight into scans. */
     if (!strcmp(pd_store_backend(st), "sqlite") &&
-        !(app.ingest = pd_ingest_start(st, 4 * c.cfg.cache_kib, pd_api_scans_project, &app, err))) {
+        !(app.ingest = pd_ingest_start(st, 10 * c.cfg.cache_kib, pd_api_scans_project, &app, err))) {
         fprintf(stderr, "parceldesk serve: %s\n", err);
         pd_notify_stop(app.notify);
         pd_app_free(&app);
