@@ -81,7 +81,8 @@ int pd_cmd_serve(int argc, char **argv)
      * (docs/tracking.md, "The scan log"; RssAnon stays under 256 MB). On PostgreSQL, batches run
      * on the pool's connections side by side, straight into scans. */
     if (!strcmp(pd_store_backend(st), "sqlite") &&
-        !(app.ingest = pd_ingest_start(st, 10 * c.cfg.cache_kib, pd_api_scans_project, &app, err))) {
+        !(app.ingest =
+              pd_ingest_start(st, 10 * c.cfg.cache_kib, pd_api_scans_project, &app, err))) {
         fprintf(stderr, "parceldesk serve: %s\n", err);
         pd_notify_stop(app.notify);
         pd_app_free(&app);

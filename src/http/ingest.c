@@ -30,16 +30,17 @@
  * 10,000 events) to about 25 µs at 32,768; the bare SQLite work of an
  * event, from 27 µs at 10,000 to 9.7 µs at 32,768. Bigger transactions
  * hold the write lock longer: batches and the process's other writers
- * (orders, tickets …) wait up to a projection's length, about 0.8 s. */
+ * (orders, tickets …) wait up to a projection's length, about a second
+ * while the log catches up (p99 per batch 1.4 s in bench/ingest.sh). */
 #define PROJECT_TX_MAX 65536
 #define PROJECT_MIN    32768
 /* Past PROJECT_MIN, a projection ends after its current chunk once it has
  * run PROJECT_YIELD_MS while batches wait, or PROJECT_MAX_MS in any case. */
 #define PROJECT_YIELD_MS 20
 #define PROJECT_MAX_MS   250
-#define IDLE_MS         5         /* no batch for this long: the writer is idle, it projects */
-#define STOP_PROJECT_MS 10000     /* pd_ingest_stop projects the log this long, at most */
-#define PENDING_MAX     (1 << 22) /* numbers the pending table holds (64 MB), at most */
+#define IDLE_MS          5         /* no batch for this long: the writer is idle, it projects */
+#define STOP_PROJECT_MS  10000     /* pd_ingest_stop projects the log this long, at most */
+#define PENDING_MAX      (1 << 22) /* numbers the pending table holds (64 MB), at most */
 
 enum job_kind { JOB_RUN, JOB_APPEND };
 
@@ -327,10 +328,8 @@ static bool project_some(struct pd_ingest *ing, int max)
 {
     tune(ing);
     int64_t last = atomic_load(&ing->last);
-    struct projection p = {.ing = ing,
-                           .from = atomic_load(&ing->projected),
-                           .max = max,
-                           .started_ms = mono_ms()};
+    struct projection p = {
+        .ing = ing, .from = atomic_load(&ing->projected), .max = max, .started_ms = mono_ms()};
     pd_qs qs = pd_tx_run(ing->store, "scans.project", false, project_tx, &p);
     if (qs < 0) {
         pd_error("ingest: projecting the scan log after id %lld failed; it will be tried again",

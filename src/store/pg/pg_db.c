@@ -65,8 +65,8 @@ static pd_qs pg_plan_generic(pd_db *db)
         return PD_QS_HARD;
     /* SET LOCAL: the session's force_custom_plan (connect_db) is back at
      * COMMIT or ROLLBACK, so no pooled connection keeps generic plans. */
-    pd_qs qs = pd__pg_cmd(c, PD_PG_PLAN_GENERIC, "SET LOCAL plan_cache_mode = force_generic_plan",
-                          NULL);
+    pd_qs qs =
+        pd__pg_cmd(c, PD_PG_PLAN_GENERIC, "SET LOCAL plan_cache_mode = force_generic_plan", NULL);
     return qs < 0 ? qs : PD_QS_NONE;
 }
 
