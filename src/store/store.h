@@ -1044,11 +1044,10 @@ struct pd_store_ops {
      *  statement once per connection and reuse the plan until the
      *  transaction ends, instead of planning it again for every run.
      *  PostgreSQL: SET LOCAL plan_cache_mode = force_generic_plan (sessions
-     *  plan every run by default, which the scoped lists need; planning a
-     *  500-element unnest or ANY() again each time was measured at a fifth
-     *  of the server's time under ingestion; docs/tracking.md). SQLite: a
-     *  no-op, its statements are compiled once. Outside a transaction it is
-     *  a bug (PD_QS_HARD). */
+     *  plan every run by default, which the scoped lists need; the planner
+     *  was most of PostgreSQL's time in `parceldesk generate`, which now
+     *  takes 28 % less time; bench/README.md). SQLite: a no-op, its statements
+     *  are compiled once. Outside a transaction it is a bug (PD_QS_HARD). */
     pd_qs (*plan_generic)(pd_db *db);
     void (*stats)(pd_store *st, struct pd_store_stats *out);
     void (*close)(pd_store *st);
