@@ -1044,8 +1044,8 @@ struct pd_store_ops {
      *  statement once per connection and reuse the plan until the
      *  transaction ends, instead of planning it again for every run.
      *  PostgreSQL: SET LOCAL plan_cache_mode = force_generic_plan (sessions
-     *  plan every run by default, which the scoped lists need; the planner
-     *  was most of PostgreSQL's time in `parceldesk generate`, which now
+     *  plan every run by default, which the scoped lists need; much of
+     *  PostgreSQL's time in `parceldesk generate` was the planner; it now
      *  takes 28 % less time; bench/README.md). SQLite: a no-op, its statements
      *  are compiled once. Outside a transaction it is a bug (PD_QS_HARD). */
     pd_qs (*plan_generic)(pd_db *db);
