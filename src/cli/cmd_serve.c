@@ -74,12 +74,13 @@ int pd_cmd_serve(int argc, char **argv)
     }
     /* SQLite: one scan writer, whose connection keeps the pages ingestion
      * touches, and which keeps the scan log and projects it. Its cache is
-     * ten times a request thread's (160 MB by default): a projection of
-     * 32,768–65,536 events for random waybills dirties ~100 MB, and with
-     * four times (64 MB) SQLite spilled dirty pages into the WAL in the
-     * middle of the transaction, 14 % of the writer's time
-     * (docs/tracking.md, "The scan log"; RssAnon stays under 256 MB). On PostgreSQL, batches run
-     * on the pool's connections side by side, straight into scans. */
+     * ten times a request thread's (160 MB by default): with four times
+     * (64 MB) SQLite spilled dirty pages of a 32,768-event projection into
+     * the WAL in the middle of the transaction, 14 % of the writer's time;
+     * with ten, RssAnon ended bench/ingest.sh at 113–124 MB, under the
+     * 256 MB target (docs/tracking.md, "The scan log"). On PostgreSQL,
+     * batches run on the pool's connections side by side, straight into
+     * scans. */
     if (!strcmp(pd_store_backend(st), "sqlite") &&
         !(app.ingest =
               pd_ingest_start(st, 10 * c.cfg.cache_kib, pd_api_scans_project, &app, err))) {

@@ -470,7 +470,7 @@ static void test_scan_plan_generic(void **state)
             assert_same_scan(&t.rows[e], &r[k][e]);
         free(t.rows);
     }
-    /* The setting ends with its transaction; a rolled-back one keeps nothing. */
+    /* A rolled-back transaction that asked for it keeps nothing. */
     char gone[PD_WB_NO_SIZE];
     new_no(gone);
     struct pd_scan_row g = ev(gone, PD_SCAN_PICKUP, T0, "PDA-gp", 1000);
